@@ -1,0 +1,1 @@
+"""Zabota: customer service and customer experience for online stores."""

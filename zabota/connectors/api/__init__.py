@@ -1,0 +1,1 @@
+"""The generic "API" channel: integrations post messages as JSON."""

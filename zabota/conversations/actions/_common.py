@@ -1,0 +1,56 @@
+"""Helpers shared by conversation actions: events, side effects after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from zabota.conversations.models import Conversation, ConversationEvent
+from zabota.conversations.serializers import conversation_payload
+from zabota.core import realtime
+from zabota.core.errors import InvalidInput
+from zabota.stores.actors import Actor
+from zabota.stores.permissions import Perm, require
+from zabota.webhooks.actions import emit
+
+
+def record_event(
+    *, conversation: Conversation, type: str, by: Actor, payload: dict[str, Any] | None = None
+) -> ConversationEvent:
+    return ConversationEvent.objects.create(
+        store_id=conversation.store_id,
+        conversation=conversation,
+        type=type,
+        actor_kind=by.kind,
+        actor_agent=by.agent,
+        actor_label=by.label,
+        payload=payload or {},
+        at=timezone.now(),
+    )
+
+
+def check_can_work(by: Actor, conversation: Conversation) -> None:
+    require(by, Perm.WORK_CONVERSATIONS)
+    if by.agent is not None and by.agent.store_id != conversation.store_id:
+        raise InvalidInput("The agent does not belong to this store.")
+
+
+def announce_update(
+    conversation: Conversation, *, changes: dict[str, Any], status_changed: bool = False
+) -> None:
+    """Emit webhooks now (rows in this transaction) and realtime after commit."""
+    data = {"conversation": conversation_payload(conversation), "changes": changes}
+    emit(store_id=conversation.store_id, event="conversation.updated", data=data)
+    if status_changed:
+        emit(store_id=conversation.store_id, event="conversation.status_changed", data=data)
+    store_id, conversation_id = conversation.store_id, conversation.pk
+    transaction.on_commit(
+        lambda: realtime.publish(
+            store_id,
+            "conversation.updated",
+            "agents",
+            {"conversation_id": conversation_id, "changes": changes},
+        )
+    )

@@ -1,0 +1,52 @@
+"""Role-based permissions. Integrations act with the scopes of their token, checked at the API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+
+from zabota.core.errors import PermissionDenied
+from zabota.stores.actors import Actor
+from zabota.stores.models import Role
+
+
+class Perm(StrEnum):
+    WORK_CONVERSATIONS = "work_conversations"
+    ASSIGN_OTHERS = "assign_others"
+    MERGE_CONVERSATIONS = "merge_conversations"
+    MERGE_CUSTOMERS = "merge_customers"
+    MANAGE_MACROS = "manage_macros"
+    MANAGE_SCRIPTS = "manage_scripts"
+    MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_TOKENS = "manage_tokens"
+    MANAGE_TEAM = "manage_team"
+
+
+_ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.AGENT: frozenset({Perm.WORK_CONVERSATIONS, Perm.MERGE_CONVERSATIONS}),
+    Role.LEAD: frozenset(
+        {
+            Perm.WORK_CONVERSATIONS,
+            Perm.ASSIGN_OTHERS,
+            Perm.MERGE_CONVERSATIONS,
+            Perm.MERGE_CUSTOMERS,
+            Perm.MANAGE_MACROS,
+            Perm.MANAGE_SCRIPTS,
+        }
+    ),
+    Role.ADMIN: frozenset(Perm),
+}
+
+
+def has_perm(actor: Actor, perm: Perm) -> bool:
+    if actor.kind in ("system", "integration", "bot", "customer"):
+        return True
+    if actor.agent is None or not actor.agent.is_active:
+        return False
+    return perm in _ROLE_PERMS.get(actor.agent.role, frozenset())
+
+
+def require(actor: Actor, perm: Perm) -> None:
+    if not has_perm(actor, perm):
+        raise PermissionDenied(_("Your role does not allow this action."), code="permission_denied")

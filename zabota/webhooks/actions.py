@@ -1,0 +1,130 @@
+"""Emitting webhook events and managing subscriptions."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from zabota.core.errors import InvalidInput, NotFound
+from zabota.stores.actors import Actor
+from zabota.stores.models import Store
+from zabota.stores.permissions import Perm, require
+from zabota.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+
+_EVENTS = {e.value for e in WebhookEvent}
+
+
+def emit(*, store_id: int, event: str, data: dict[str, Any]) -> list[int]:
+    """Record one delivery per matching subscription and queue them after commit."""
+    subscriptions = [
+        s
+        for s in WebhookSubscription.objects.filter(store_id=store_id, is_active=True).only("id", "events")
+        if event in s.events
+    ]
+    if not subscriptions:
+        return []
+    event_id = uuid.uuid4()
+    payload = {"id": str(event_id), "event": event, "store_id": store_id, "data": data}
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                store_id=store_id, subscription=s, event=event, event_id=event_id, payload=payload
+            )
+            for s in subscriptions
+        ]
+    )
+    ids = [d.pk for d in deliveries]
+
+    def _enqueue() -> None:
+        from zabota.webhooks.tasks import deliver_webhook
+
+        for delivery_id in ids:
+            deliver_webhook.enqueue(delivery_id)
+
+    transaction.on_commit(_enqueue)
+    return ids
+
+
+def _validate(url: str, events: list[str]) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(_("The webhook URL must be an http(s) URL."), field="url")
+    if not settings.ZABOTA_WEBHOOK_ALLOW_PRIVATE and _is_private(parts.hostname):
+        raise InvalidInput(_("The webhook URL points to a private or loopback address."), field="url")
+    unknown = sorted(set(events) - _EVENTS)
+    if unknown:
+        raise InvalidInput(_("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}, field="events")
+    if not events:
+        raise InvalidInput(_("Choose at least one event."), field="events")
+
+
+def _is_private(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
+            return True
+    return False
+
+
+def create_subscription(
+    *, store: Store, url: str, events: list[str], by: Actor, description: str = ""
+) -> WebhookSubscription:
+    require(by, Perm.MANAGE_WEBHOOKS)
+    _validate(url, events)
+    return WebhookSubscription.objects.create(
+        store=store, url=url, events=sorted(set(events)), description=description
+    )
+
+
+def update_subscription(
+    *,
+    subscription: WebhookSubscription,
+    by: Actor,
+    url: str | None = None,
+    events: list[str] | None = None,
+    is_active: bool | None = None,
+    description: str | None = None,
+) -> WebhookSubscription:
+    require(by, Perm.MANAGE_WEBHOOKS)
+    new_url = subscription.url if url is None else url
+    new_events = subscription.events if events is None else sorted(set(events))
+    _validate(new_url, new_events)
+    subscription.url = new_url
+    subscription.events = new_events
+    if is_active is not None:
+        subscription.is_active = is_active
+    if description is not None:
+        subscription.description = description
+    subscription.save(update_fields=["url", "events", "is_active", "description", "updated_at"])
+    return subscription
+
+
+def delete_subscription(*, subscription: WebhookSubscription, by: Actor) -> None:
+    require(by, Perm.MANAGE_WEBHOOKS)
+    subscription.delete()
+
+
+def redeliver(*, store: Store, delivery_id: int, by: Actor) -> WebhookDelivery:
+    """Queue a delivery again (an admin's "retry" button)."""
+    require(by, Perm.MANAGE_WEBHOOKS)
+    delivery = WebhookDelivery.objects.for_store(store).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound(_("No such delivery."))
+    delivery.status = "pending"
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    from zabota.webhooks.tasks import deliver_webhook
+
+    transaction.on_commit(lambda: deliver_webhook.enqueue(delivery.pk))
+    return delivery
