@@ -1,11 +1,15 @@
-"""URL map of the agent workspace (server-rendered pages)."""
+"""URL map of the agent workspace (server-rendered pages); each app owns its ``urls.py``."""
 
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("customers/", include("zabota.customers.urls")),
+    path("settings/", include("zabota.stores.urls")),
+    path("settings/webhooks/", include("zabota.webhooks.urls")),
+    path("", include("zabota.conversations.urls")),
 ]
