@@ -51,7 +51,9 @@ suite-pg: dev
 test: lint types imports migrations-check suite
 
 messages: dev
-	cd zabota && ZABOTA_DEBUG=1 ../$(PY) -m zabota.cli makemessages -l ru --no-obsolete && ZABOTA_DEBUG=1 ../$(PY) -m zabota.cli compilemessages
+	mkdir -p zabota/locale
+	ZABOTA_DEBUG=1 $(PY) -m zabota.cli makemessages -l ru --no-obsolete --ignore '.venv/*' --ignore 'bench/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'node_modules/*'
+	ZABOTA_DEBUG=1 $(PY) -m zabota.cli compilemessages --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
