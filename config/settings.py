@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "zabota.customers",
     "zabota.connectors",
     "zabota.conversations",
+    "zabota.demo",
 ]
 
 MIDDLEWARE = [

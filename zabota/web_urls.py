@@ -8,7 +8,8 @@ from django.urls import URLPattern, URLResolver, include, path
 urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("customers/", include("zabota.customers.urls")),
+    path("customers/", include("zabota.conversations.customer_urls")),
+    path("settings/", include("zabota.conversations.manage_urls")),
     path("settings/", include("zabota.stores.urls")),
     path("settings/webhooks/", include("zabota.webhooks.urls")),
     path("", include("zabota.conversations.urls")),

@@ -124,7 +124,7 @@ def merge_customers(*, source: Customer, target: Customer, by: Actor) -> Custome
 
     Conversations belong to a higher layer, which moves them and records their ids in ``moved``.
     """
-    require(by, Perm.MERGE_CUSTOMERS)
+    require(by, Perm.MERGE_CUSTOMERS, store=source.store_id)
     if source.store_id != target.store_id:
         raise InvalidInput(_("Customers of different stores cannot be merged."), field="target")
     if source.pk == target.pk:
@@ -161,7 +161,7 @@ def record_moved(*, merge: CustomerMerge, kind: str, ids: list[int]) -> None:
 
 def unmerge_customers(*, merge: CustomerMerge, by: Actor) -> Customer:
     """Undo a merge: identities and notes go back; the caller moves its own rows back."""
-    require(by, Perm.MERGE_CUSTOMERS)
+    require(by, Perm.MERGE_CUSTOMERS, store=merge.store_id)
     if merge.undone_at is not None:
         raise Conflict(_("This merge was already undone."))
     with transaction.atomic():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,7 +23,10 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned once and only its hash is stored."""
     if agent is None or by.agent is None or agent.pk != by.agent.pk:
-        require(by, Perm.MANAGE_TOKENS)
+        require(by, Perm.MANAGE_TOKENS, store=store)
+    else:
+        # a personal token: any active member of the store may create one, a deactivated one may not
+        require(by, Perm.WORK_CONVERSATIONS, store=store)
     if not name.strip():
         raise InvalidInput(_("Give the token a name."), field="name")
     unknown = sorted(set(scopes) - set(ALL_SCOPES))
@@ -44,7 +50,7 @@ def create_token(
 
 def revoke_token(*, token: ApiToken, by: Actor) -> ApiToken:
     if token.agent is None or by.agent is None or token.agent_id != by.agent.pk:
-        require(by, Perm.MANAGE_TOKENS)
+        require(by, Perm.MANAGE_TOKENS, store=token.store_id)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
@@ -52,7 +58,7 @@ def revoke_token(*, token: ApiToken, by: Actor) -> ApiToken:
 
 
 def create_team(*, store: Store, name: str, by: Actor, description: str = "") -> Team:
-    require(by, Perm.MANAGE_TEAM)
+    require(by, Perm.MANAGE_TEAM, store=store)
     if not name.strip():
         raise InvalidInput(_("Give the team a name."), field="name")
     try:
@@ -76,13 +82,15 @@ def create_agent(
     email: str = "",
 ) -> Agent:
     """Add a person to the store; an existing user (same username) gets a membership."""
-    require(by, Perm.MANAGE_TEAM)
+    require(by, Perm.MANAGE_TEAM, store=store)
     if role not in Role.values:
         raise InvalidInput(_("Unknown role."), field="role")
     if tier not in Tier.values:
         raise InvalidInput(_("Unknown tier."), field="tier")
     if not username.strip() or not display_name.strip():
         raise InvalidInput(_("A login and a display name are required."), field="username")
+    if not 0 <= capacity <= 100:
+        raise InvalidInput(_("Capacity must be between 0 and 100."), field="capacity")
     if any(team.store_id != store.pk for team in teams or []):
         raise InvalidInput(_("The team does not belong to this store."), field="teams")
     with transaction.atomic():
@@ -118,7 +126,10 @@ def update_agent(
 ) -> Agent:
     own_profile = by.agent is not None and by.agent.pk == agent.pk
     if not (own_profile and role is None and tier is None and teams is None and is_active is None):
-        require(by, Perm.MANAGE_TEAM)
+        require(by, Perm.MANAGE_TEAM, store=agent.store_id)
+    else:
+        # one's own profile: any active member of the store, not a deactivated one
+        require(by, Perm.WORK_CONVERSATIONS, store=agent.store_id)
     fields: list[str] = []
     if role is not None:
         if role not in Role.values:
@@ -136,6 +147,8 @@ def update_agent(
         agent.capacity = capacity
         fields.append("capacity")
     if display_name is not None:
+        if not display_name.strip():
+            raise InvalidInput(_("A display name is required."), field="display_name")
         agent.display_name = display_name.strip()[:120]
         fields.append("display_name")
     if is_active is not None:
@@ -152,3 +165,49 @@ def update_agent(
                 raise InvalidInput(_("The team does not belong to this store."), field="teams")
             agent.teams.set(teams)
     return agent
+
+
+def update_store(
+    *,
+    store: Store,
+    by: Actor,
+    name: str | None = None,
+    timezone_name: str | None = None,
+    locale: str | None = None,
+    currency: str | None = None,
+    reopen_window_days: int | None = None,
+) -> Store:
+    """Change the store's profile; only an administrator may, since it affects every agent."""
+    require(by, Perm.MANAGE_STORE, store=store)
+    fields: list[str] = []
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput(_("The store needs a name."), field="name")
+        store.name = name.strip()[:200]
+        fields.append("name")
+    if timezone_name is not None:
+        if timezone_name not in zoneinfo.available_timezones():
+            raise InvalidInput(_("Unknown time zone."), field="timezone")
+        store.timezone = timezone_name
+        fields.append("timezone")
+    if locale is not None:
+        if locale not in {code for code, _name in settings.LANGUAGES}:
+            raise InvalidInput(_("Unsupported language."), field="locale")
+        store.locale = locale
+        fields.append("locale")
+    if currency is not None:
+        code = currency.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise InvalidInput(_("The currency must be a three-letter ISO code."), field="currency")
+        store.currency = code
+        fields.append("currency")
+    if reopen_window_days is not None:
+        if not 0 <= reopen_window_days <= 365:
+            raise InvalidInput(
+                _("The reopen window must be between 0 and 365 days."), field="reopen_window_days"
+            )
+        store.reopen_window_days = reopen_window_days
+        fields.append("reopen_window_days")
+    if fields:
+        store.save(update_fields=[*fields, "updated_at"])
+    return store

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from zabota.core.errors import PermissionDenied
 from zabota.stores.actors import Actor
-from zabota.stores.models import Role
+from zabota.stores.models import Role, Store
 
 
 class Perm(StrEnum):
@@ -21,6 +21,7 @@ class Perm(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_TOKENS = "manage_tokens"
     MANAGE_TEAM = "manage_team"
+    MANAGE_STORE = "manage_store"
 
 
 _ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -39,7 +40,22 @@ _ROLE_PERMS: dict[str, frozenset[Perm]] = {
 }
 
 
-def has_perm(actor: Actor, perm: Perm) -> bool:
+def _store_id(store: Store | int | None) -> int | None:
+    return store.pk if isinstance(store, Store) else store
+
+
+def acts_for(actor: Actor, store: Store | int) -> bool:
+    """Whether the actor's agent or token belongs to ``store``; system, bot and customer act anywhere."""
+    store_id = _store_id(store)
+    if actor.agent is not None and actor.agent.store_id != store_id:
+        return False
+    return not (actor.token is not None and actor.token.store_id != store_id)
+
+
+def has_perm(actor: Actor, perm: Perm, *, store: Store | int | None = None) -> bool:
+    """``store``, when given, also requires the actor to belong to that store."""
+    if store is not None and not acts_for(actor, store):
+        return False
     if actor.kind in ("system", "integration", "bot", "customer"):
         return True
     if actor.agent is None or not actor.agent.is_active:
@@ -47,6 +63,6 @@ def has_perm(actor: Actor, perm: Perm) -> bool:
     return perm in _ROLE_PERMS.get(actor.agent.role, frozenset())
 
 
-def require(actor: Actor, perm: Perm) -> None:
-    if not has_perm(actor, perm):
+def require(actor: Actor, perm: Perm, *, store: Store | int | None = None) -> None:
+    if not has_perm(actor, perm, store=store):
         raise PermissionDenied(_("Your role does not allow this action."), code="permission_denied")

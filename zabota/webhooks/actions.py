@@ -80,7 +80,7 @@ def _is_private(host: str) -> bool:
 def create_subscription(
     *, store: Store, url: str, events: list[str], by: Actor, description: str = ""
 ) -> WebhookSubscription:
-    require(by, Perm.MANAGE_WEBHOOKS)
+    require(by, Perm.MANAGE_WEBHOOKS, store=store)
     _validate(url, events)
     return WebhookSubscription.objects.create(
         store=store, url=url, events=sorted(set(events)), description=description
@@ -96,7 +96,7 @@ def update_subscription(
     is_active: bool | None = None,
     description: str | None = None,
 ) -> WebhookSubscription:
-    require(by, Perm.MANAGE_WEBHOOKS)
+    require(by, Perm.MANAGE_WEBHOOKS, store=subscription.store_id)
     new_url = subscription.url if url is None else url
     new_events = subscription.events if events is None else sorted(set(events))
     _validate(new_url, new_events)
@@ -111,13 +111,13 @@ def update_subscription(
 
 
 def delete_subscription(*, subscription: WebhookSubscription, by: Actor) -> None:
-    require(by, Perm.MANAGE_WEBHOOKS)
+    require(by, Perm.MANAGE_WEBHOOKS, store=subscription.store_id)
     subscription.delete()
 
 
 def redeliver(*, store: Store, delivery_id: int, by: Actor) -> WebhookDelivery:
     """Queue a delivery again (an admin's "retry" button)."""
-    require(by, Perm.MANAGE_WEBHOOKS)
+    require(by, Perm.MANAGE_WEBHOOKS, store=store)
     delivery = WebhookDelivery.objects.for_store(store).filter(pk=delivery_id).first()
     if delivery is None:
         raise NotFound(_("No such delivery."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import time
@@ -57,7 +58,7 @@ def deliver_webhook(delivery_id: int) -> str:
         delivery.response_code = code
         delivery.response_excerpt = excerpt
         delivery.error = "" if 200 <= code < 300 else f"HTTP {code}"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         delivery.response_code = None
         delivery.response_excerpt = ""
         delivery.error = f"{type(exc).__name__}: {exc}"[:1000]

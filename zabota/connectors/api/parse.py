@@ -7,10 +7,11 @@ import binascii
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zabota.connectors.inbound import Inbound, InboundAttachment
-from zabota.core.errors import InvalidInput
+from zabota.core.errors import InvalidInput, PayloadTooLarge
 
 
 def _str(payload: dict[str, Any], key: str, *, limit: int, required: bool = False) -> str:
@@ -28,12 +29,35 @@ def _str(payload: dict[str, Any], key: str, *, limit: int, required: bool = Fals
     return value
 
 
+def _sent_at(value: Any) -> datetime | None:
+    """ISO 8601; a time without a zone is read in the server's zone rather than guessed as UTC."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(_("“sent_at” must be an ISO 8601 string."), field="sent_at")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(_("“sent_at” is not an ISO 8601 date and time."), field="sent_at") from exc
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def parse(payload: dict[str, Any], *, max_chars: int) -> Inbound:
+    if not isinstance(payload, dict):
+        raise InvalidInput(_("The message must be a JSON object."))
+    text = payload.get("text")
+    if isinstance(text, str) and len(text) > max_chars:
+        raise PayloadTooLarge(
+            _("The message is longer than %(limit)s characters.") % {"limit": max_chars}, field="text"
+        )
     customer = payload.get("customer")
     if not isinstance(customer, dict):
         raise InvalidInput(_("“customer” must be an object with an identity."), field="customer")
+    items = payload.get("attachments") or []
+    if not isinstance(items, list):
+        raise InvalidInput(_("“attachments” must be a list."), field="attachments")
     attachments = []
-    for index, item in enumerate(payload.get("attachments") or []):
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise InvalidInput(_("Each attachment must be an object."), field=f"attachments[{index}]")
         try:
@@ -49,7 +73,6 @@ def parse(payload: dict[str, Any], *, max_chars: int) -> Inbound:
                 content=content,
             )
         )
-    sent_at = payload.get("sent_at")
     return Inbound(
         channel="api",
         identity_kind=_str(customer, "kind", limit=16, required=True),
@@ -60,6 +83,6 @@ def parse(payload: dict[str, Any], *, max_chars: int) -> Inbound:
         external_id=_str(payload, "idempotency_key", limit=200, required=True),
         external_thread_id=_str(payload, "thread_id", limit=200),
         category=_str(payload, "category", limit=16),
-        sent_at=datetime.fromisoformat(sent_at) if isinstance(sent_at, str) and sent_at else None,
+        sent_at=_sent_at(payload.get("sent_at")),
         attachments=tuple(attachments),
     )

@@ -10,7 +10,6 @@ from django.utils import timezone
 from zabota.conversations.models import Conversation, ConversationEvent
 from zabota.conversations.serializers import conversation_payload
 from zabota.core import realtime
-from zabota.core.errors import InvalidInput
 from zabota.stores.actors import Actor
 from zabota.stores.permissions import Perm, require
 from zabota.webhooks.actions import emit
@@ -32,9 +31,8 @@ def record_event(
 
 
 def check_can_work(by: Actor, conversation: Conversation) -> None:
-    require(by, Perm.WORK_CONVERSATIONS)
-    if by.agent is not None and by.agent.store_id != conversation.store_id:
-        raise InvalidInput("The agent does not belong to this store.")
+    """An active agent of the conversation's store (or the system, bot, customer, an integration)."""
+    require(by, Perm.WORK_CONVERSATIONS, store=conversation.store_id)
 
 
 def announce_update(

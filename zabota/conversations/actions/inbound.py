@@ -7,13 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zabota.connectors.api.parse import parse as parse_api
 from zabota.connectors.inbound import Inbound
 from zabota.connectors.models import InboundRecord, InboundStatus
 from zabota.conversations.actions.messages import check_attachments, receive_message
 from zabota.conversations.models import Message
-from zabota.core.errors import DomainError
+from zabota.core.errors import DomainError, InvalidInput
 from zabota.customers.actions import resolve_identity
 from zabota.stores.actors import Actor
 from zabota.stores.models import Store
@@ -59,8 +60,13 @@ def process_inbound(*, record: InboundRecord) -> Message:
     """Idempotent: a processed record returns its message; a failure is stored on the record and re-raised."""
     if record.status == InboundStatus.PROCESSED and record.message_id:
         return Message.objects.get(pk=record.message_id)
-    parser = PARSERS[record.channel]
     try:
+        parser = PARSERS.get(record.channel)
+        if parser is None:
+            raise InvalidInput(
+                _("No parser for the channel “%(channel)s”.") % {"channel": record.channel[:30]},
+                field="channel",
+            )
         inbound = parser(record.payload, max_chars=settings.ZABOTA_MAX_MESSAGE_CHARS)
         check_attachments(inbound.attachments)
         with transaction.atomic():

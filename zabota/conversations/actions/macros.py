@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from zabota.conversations.actions import properties
@@ -50,8 +51,11 @@ def render(text: str, values: dict[str, str]) -> str:
 
 
 def validate_actions(actions: Any) -> dict[str, Any]:
+    """Check and clean macro actions; an empty value (a blank select in a form) means "no action"."""
     if not isinstance(actions, dict):
         raise InvalidInput(_("Macro actions must be an object."), field="actions")
+    cleaned: dict[str, Any] = {k: v for k, v in actions.items() if v is not None and v != "" and v != []}
+    actions = cleaned
     unknown = set(actions) - ALLOWED_ACTIONS
     if unknown:
         raise InvalidInput(
@@ -72,9 +76,9 @@ def validate_actions(actions: Any) -> dict[str, Any]:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidInput(_("add_tags must be a list of tag names."), field="actions")
     assign = actions.get("assign")
-    if assign is not None and assign != "me" and not isinstance(assign, int):
+    if assign is not None and assign != "me" and (not isinstance(assign, int) or isinstance(assign, bool)):
         raise InvalidInput(_("assign must be “me” or an agent id."), field="actions")
-    return {k: v for k, v in actions.items() if v not in (None, "", [])}
+    return cleaned
 
 
 def apply_macro(*, conversation: Conversation, macro: Macro, by: Actor, send: bool = True) -> str:
@@ -91,7 +95,7 @@ def apply_macro(*, conversation: Conversation, macro: Macro, by: Actor, send: bo
             by=by,
             payload={"macro_id": macro.pk, "macro_name": macro.name},
         )
-        Macro.objects.filter(pk=macro.pk).update(usage_count=macro.usage_count + 1)
+        Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1)
         if send and text.strip():
             reply(conversation=conversation, text=text, by=by)
             conversation.refresh_from_db()
@@ -123,7 +127,7 @@ def save_macro(
     is_active: bool = True,
     macro: Macro | None = None,
 ) -> Macro:
-    require(by, Perm.MANAGE_MACROS)
+    require(by, Perm.MANAGE_MACROS, store=store)
     name = name.strip()
     if not name:
         raise InvalidInput(_("The macro needs a name."), field="name")
@@ -143,7 +147,7 @@ def save_macro(
 
 
 def delete_macro(*, macro: Macro, by: Actor) -> None:
-    require(by, Perm.MANAGE_MACROS)
+    require(by, Perm.MANAGE_MACROS, store=macro.store_id)
     macro.delete()
 
 
@@ -159,7 +163,7 @@ def save_script(
     script: Script | None = None,
 ) -> Script:
     """Create or replace a script with its ordered steps (title, text)."""
-    require(by, Perm.MANAGE_SCRIPTS)
+    require(by, Perm.MANAGE_SCRIPTS, store=store)
     if not name.strip():
         raise InvalidInput(_("The script needs a name."), field="name")
     if category not in Category.values:
@@ -191,5 +195,5 @@ def save_script(
 
 
 def delete_script(*, script: Script, by: Actor) -> None:
-    require(by, Perm.MANAGE_SCRIPTS)
+    require(by, Perm.MANAGE_SCRIPTS, store=script.store_id)
     script.delete()

@@ -18,7 +18,7 @@ from zabota.stores.permissions import Perm, require
 def merge_conversations(*, source: Conversation, target: Conversation, by: Actor) -> Conversation:
     """Move the source's messages into the target and close the source, pointing at the target."""
     check_can_work(by, source)
-    require(by, Perm.MERGE_CONVERSATIONS)
+    require(by, Perm.MERGE_CONVERSATIONS, store=source.store_id)
     if source.store_id != target.store_id:
         raise InvalidInput(_("Conversations of different stores cannot be merged."), field="target")
     if source.pk == target.pk:

@@ -178,6 +178,8 @@ def receive_message(
     conversation: Conversation | None = None,
 ) -> Message:
     """Store a customer's message in the right conversation; idempotent on ``external_id``."""
+    if channel not in _CHANNELS:
+        raise InvalidInput(_("Unknown channel “%(channel)s”.") % {"channel": channel[:30]}, field="channel")
     _check_text(text, required=not attachments)
     check_attachments(attachments)
     if external_id:

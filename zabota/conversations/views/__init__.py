@@ -1,0 +1,1 @@
+"""Agent workspace pages of conversations: the inbox and the conversation page."""
