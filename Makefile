@@ -53,7 +53,7 @@ test: lint types imports migrations-check suite
 messages: dev
 	mkdir -p zabota/locale
 	ZABOTA_DEBUG=1 $(PY) -m zabota.cli makemessages -l ru --no-obsolete --ignore '.venv/*' --ignore 'bench/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'node_modules/*'
-	ZABOTA_DEBUG=1 $(PY) -m zabota.cli compilemessages --ignore '.venv/*'
+	ZABOTA_DEBUG=1 $(PY) -m zabota.cli compilemessages --ignore '.venv/*' --ignore 'bench/*' --ignore 'var/*' --ignore 'node_modules/*'
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -103,7 +103,7 @@ def run_zabota(backend: str, database_url: str, workload_path: str, batch_size: 
     from django.urls import Resolver404, resolve
 
     from zabota.connectors.inbound import Inbound
-    from zabota.conversations.actions import deliver
+    from zabota.conversations.actions import deliver, receive_batch
     from zabota.conversations.models import Conversation, Message
     from zabota.stores.actions import create_token
     from zabota.stores.actors import Actor
@@ -144,6 +144,15 @@ def run_zabota(backend: str, database_url: str, workload_path: str, batch_size: 
     elapsed = time.perf_counter() - started
     result["zabota_actions_per_s"] = len(items) / elapsed
     check(store, "actions")
+
+    # 1b. the action layer, batched (receive_batch: the same rules, set-based queries)
+    store = new_store("actions-batch")
+    started = time.perf_counter()
+    for start in range(0, len(items), batch_size):
+        receive_batch(store=store, inbounds=[inbound(item) for item in items[start : start + batch_size]])
+    elapsed = time.perf_counter() - started
+    result["zabota_actions_batch_per_s"] = len(items) / elapsed
+    check(store, "actions_batch")
 
     # queries per message on a warm store (separate, untimed)
     sample = new_store("queries")
@@ -281,7 +290,7 @@ def measure(backend: str, items_path: str, batch_size: int, helpdesk_python: Pat
             for name in PG_DATABASES.values():
                 _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     base = figures.get("helpdesk_per_s")
-    for key in ("actions", "api", "api_batch"):
+    for key in ("actions", "actions_batch", "api", "api_batch"):
         value = figures.get(f"zabota_{key}_per_s")
         figures[f"ratio_{key}_vs_helpdesk"] = round(value / base, 2) if value and base else None
     return figures
@@ -296,10 +305,12 @@ def _fmt(value: Any) -> str:
 def table(results: dict[str, dict[str, Any]]) -> str:
     rows = [
         ("Zabota actions (deliver), msg/s", "zabota_actions_per_s"),
+        ("Zabota actions batch, msg/s", "zabota_actions_batch_per_s"),
         ("Zabota API single POST, msg/s", "zabota_api_per_s"),
         ("Zabota API batch POST, msg/s", "zabota_api_batch_per_s"),
         ("django-helpdesk models, msg/s", "helpdesk_per_s"),
         ("actions / helpdesk", "ratio_actions_vs_helpdesk"),
+        ("actions batch / helpdesk", "ratio_actions_batch_vs_helpdesk"),
         ("API single / helpdesk", "ratio_api_vs_helpdesk"),
         ("API batch / helpdesk", "ratio_api_batch_vs_helpdesk"),
         ("Zabota SQL queries per message", "zabota_queries_per_message"),

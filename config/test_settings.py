@@ -8,6 +8,9 @@ os.environ.setdefault("ZABOTA_SECRET_KEY", "test-secret-key")
 
 from config.settings import *  # noqa: E402,F403
 
+# The product speaks Russian by default; tests assert the English msgids unless they switch
+# (tests/web/test_i18n.py checks the Russian default and the switch).
+LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="zabota-test-media-"))
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}}

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zabota.conversations.models import (
     Category,
@@ -35,8 +36,8 @@ VIEWS: list[tuple[str, Any]] = [
     (VIEW_UNASSIGNED, _("Unassigned")),
     (VIEW_TEAM, _("My team")),
     (VIEW_OPEN, _("All open")),
-    (VIEW_PENDING, _("Pending")),
-    (VIEW_SOLVED, _("Solved")),
+    (VIEW_PENDING, pgettext_lazy("inbox view", "Pending")),
+    (VIEW_SOLVED, pgettext_lazy("inbox view", "Solved")),
 ]
 VIEW_NAMES = {key for key, _label in VIEWS}
 

@@ -43,8 +43,16 @@ def next_value(*, store_id: int, name: str) -> int:
     The UPDATE takes a row lock on PostgreSQL and the write lock on SQLite, so two
     concurrent transactions never get the same number.
     """
-    updated = Counter.objects.filter(store_id=store_id, name=name).update(value=F("value") + 1)
+    return reserve_values(store_id=store_id, name=name, count=1)[0]
+
+
+def reserve_values(*, store_id: int, name: str, count: int) -> list[int]:
+    """Reserve ``count`` consecutive values of the counter at once (bulk inserts)."""
+    if count <= 0:
+        return []
+    updated = Counter.objects.filter(store_id=store_id, name=name).update(value=F("value") + count)
     if not updated:
         Counter.objects.get_or_create(store_id=store_id, name=name, defaults={"value": 0})
-        Counter.objects.filter(store_id=store_id, name=name).update(value=F("value") + 1)
-    return Counter.objects.filter(store_id=store_id, name=name).values_list("value", flat=True).get()
+        Counter.objects.filter(store_id=store_id, name=name).update(value=F("value") + count)
+    last = Counter.objects.filter(store_id=store_id, name=name).values_list("value", flat=True).get()
+    return list(range(last - count + 1, last + 1))

@@ -44,10 +44,17 @@ def publish(
         from channels.layers import get_channel_layer
 
         layer = get_channel_layer()
-        if layer is None:
+        if layer is None or _nobody_listens(layer, message.group):
             return
         async_to_sync(layer.group_send)(
             message.group, {"type": "zabota.event", "event": event, "payload": message.payload}
         )
     except Exception:  # realtime is best effort; the database is the truth
         logger.exception("realtime publish failed for %s", event)
+
+
+def _nobody_listens(layer: Any, group: str) -> bool:
+    """The in-memory layer lives in this process: with no member in the group, skip the event-loop hop."""
+    from channels.layers import InMemoryChannelLayer
+
+    return isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group)

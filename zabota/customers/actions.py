@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zabota.core.errors import Conflict, InvalidInput
+from zabota.core.errors import Conflict, DomainError, InvalidInput
 from zabota.customers.identity import normalize
 from zabota.customers.models import Customer, CustomerMerge, CustomerNote, Identity
 from zabota.customers.serializers import customer_payload
 from zabota.stores.actors import Actor
 from zabota.stores.models import Store
 from zabota.stores.permissions import Perm, require
-from zabota.webhooks.actions import emit
+from zabota.webhooks.actions import emit, emit_many
 
 
 def _canonical(customer: Customer) -> Customer:
@@ -50,7 +53,7 @@ def create_customer(
         Identity.objects.bulk_create(
             [Identity(store=store, customer=customer, kind=kind, value=value) for kind, value in normalized]
         )
-        emit(store_id=store.pk, event="customer.created", data={"customer": customer_payload(customer)})
+        emit(store_id=store.pk, event="customer.created", data=lambda: {"customer": customer_payload(customer)})
     return customer
 
 
@@ -72,6 +75,53 @@ def resolve_identity(*, store: Store, kind: str, value: str, name: str = "") -> 
         identity = Identity.objects.select_related("customer").get(store=store, kind=kind, value=normalized)
         return _canonical(identity.customer), False
     return customer, True
+
+
+def resolve_identities(
+    *, store: Store, items: Sequence[tuple[str, str, str]]
+) -> list[Customer | DomainError]:
+    """Bulk ``resolve_identity`` for (kind, value, name) items: a few queries for the whole batch.
+
+    Returns one customer (or the item's validation error) per item, in order. New customers are
+    created together; the caller's transaction makes it all-or-nothing, and on a concurrent insert
+    (IntegrityError) the caller falls back to the one-by-one path.
+    """
+    keys: list[tuple[str, str] | DomainError] = []
+    for kind, value, _name in items:
+        try:
+            keys.append((kind, normalize(kind, value)))
+        except DomainError as exc:
+            keys.append(exc)
+    wanted = {k for k in keys if isinstance(k, tuple)}
+    found: dict[tuple[str, str], Customer] = {}
+    if wanted:
+        rows = Identity.objects.select_related("customer").filter(
+            store=store, kind__in={k for k, _v in wanted}, value__in={v for _k, v in wanted}
+        )
+        for identity in rows:
+            found[(identity.kind, identity.value)] = _canonical(identity.customer)
+    missing: dict[tuple[str, str], Customer] = {}
+    for key, (_kind, _value, name) in zip(keys, items, strict=True):
+        if isinstance(key, tuple) and key not in found and key not in missing:
+            missing[key] = Customer(store=store, name=name.strip()[:200])
+    if missing:
+        created = Customer.objects.bulk_create(list(missing.values()))
+        Identity.objects.bulk_create(
+            [
+                Identity(store=store, customer=customer, kind=kind, value=value)
+                for (kind, value), customer in zip(missing, created, strict=True)
+            ]
+        )
+        emit_many(
+            store_id=store.pk,
+            items=[("customer.created", _customer_data(c)) for c in created],
+        )
+        found.update(missing)
+    return [found[k] if isinstance(k, tuple) else k for k in keys]
+
+
+def _customer_data(customer: Customer) -> Callable[[], dict[str, Any]]:
+    return lambda: {"customer": customer_payload(customer)}
 
 
 def update_customer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,26 +22,45 @@ from zabota.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscri
 _EVENTS = {e.value for e in WebhookEvent}
 
 
-def emit(*, store_id: int, event: str, data: dict[str, Any]) -> list[int]:
-    """Record one delivery per matching subscription and queue them after commit."""
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.filter(store_id=store_id, is_active=True).only("id", "events")
-        if event in s.events
-    ]
-    if not subscriptions:
-        return []
-    event_id = uuid.uuid4()
-    payload = {"id": str(event_id), "event": event, "store_id": store_id, "data": data}
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
+Data = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+def subscriptions_by_event(store_id: int) -> dict[str, list[int]]:
+    """Active subscription ids of the store, grouped by the events they want (one query)."""
+    grouped: dict[str, list[int]] = {}
+    rows = WebhookSubscription.objects.filter(store_id=store_id, is_active=True).values_list("id", "events")
+    for subscription_id, events in rows:
+        for event in events:
+            grouped.setdefault(event, []).append(subscription_id)
+    return grouped
+
+
+def emit_many(
+    *, store_id: int, items: Sequence[tuple[str, Data]], subscriptions: dict[str, list[int]] | None = None
+) -> list[int]:
+    """Record one delivery per (event, matching subscription) and queue them after commit.
+
+    ``data`` may be a callable so that payloads are only built when somebody subscribed.
+    """
+    if subscriptions is None:
+        subscriptions = subscriptions_by_event(store_id)
+    deliveries: list[WebhookDelivery] = []
+    for event, data in items:
+        subscribers = subscriptions.get(event)
+        if not subscribers:
+            continue
+        event_id = uuid.uuid4()
+        body = data() if callable(data) else data
+        payload = {"id": str(event_id), "event": event, "store_id": store_id, "data": body}
+        deliveries.extend(
             WebhookDelivery(
-                store_id=store_id, subscription=s, event=event, event_id=event_id, payload=payload
+                store_id=store_id, subscription_id=sid, event=event, event_id=event_id, payload=payload
             )
-            for s in subscriptions
-        ]
-    )
-    ids = [d.pk for d in deliveries]
+            for sid in subscribers
+        )
+    if not deliveries:
+        return []
+    ids = [d.pk for d in WebhookDelivery.objects.bulk_create(deliveries)]
 
     def _enqueue() -> None:
         from zabota.webhooks.tasks import deliver_webhook
@@ -50,6 +70,11 @@ def emit(*, store_id: int, event: str, data: dict[str, Any]) -> list[int]:
 
     transaction.on_commit(_enqueue)
     return ids
+
+
+def emit(*, store_id: int, event: str, data: Data) -> list[int]:
+    """Record one delivery per matching subscription and queue them after commit."""
+    return emit_many(store_id=store_id, items=[(event, data)])
 
 
 def _validate(url: str, events: list[str]) -> None:

@@ -1,6 +1,8 @@
 """Every write to conversations goes through these functions (UI, API, macros, bot, tasks)."""
 
+from zabota.conversations.actions.bulk import Received, receive_batch
 from zabota.conversations.actions.inbound import deliver, process_inbound, store_inbound
+from zabota.conversations.actions.inbound_batch import process_inbound_batch, store_inbound_many
 from zabota.conversations.actions.macros import (
     apply_macro,
     delete_macro,
@@ -26,6 +28,10 @@ from zabota.conversations.actions.properties import (
 )
 
 __all__ = [
+    "Received",
+    "process_inbound_batch",
+    "receive_batch",
+    "store_inbound_many",
     "add_note",
     "add_tags",
     "apply_macro",

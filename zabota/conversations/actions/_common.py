@@ -12,7 +12,7 @@ from zabota.conversations.serializers import conversation_payload
 from zabota.core import realtime
 from zabota.stores.actors import Actor
 from zabota.stores.permissions import Perm, require
-from zabota.webhooks.actions import emit
+from zabota.webhooks.actions import Data, emit_many
 
 
 def record_event(
@@ -39,10 +39,14 @@ def announce_update(
     conversation: Conversation, *, changes: dict[str, Any], status_changed: bool = False
 ) -> None:
     """Emit webhooks now (rows in this transaction) and realtime after commit."""
-    data = {"conversation": conversation_payload(conversation), "changes": changes}
-    emit(store_id=conversation.store_id, event="conversation.updated", data=data)
+
+    def data() -> dict[str, Any]:
+        return {"conversation": conversation_payload(conversation), "changes": changes}
+
+    events: list[tuple[str, Data]] = [("conversation.updated", data)]
     if status_changed:
-        emit(store_id=conversation.store_id, event="conversation.status_changed", data=data)
+        events.append(("conversation.status_changed", data))
+    emit_many(store_id=conversation.store_id, items=events)
     store_id, conversation_id = conversation.store_id, conversation.pk
     transaction.on_commit(
         lambda: realtime.publish(

@@ -126,7 +126,7 @@ def open_conversation(
         emit(
             store_id=store.pk,
             event="conversation.created",
-            data={"conversation": conversation_payload(conversation)},
+            data=lambda: {"conversation": conversation_payload(conversation)},
         )
         store_id, conversation_id = store.pk, conversation.pk
         transaction.on_commit(
@@ -150,15 +150,47 @@ def _find_thread(
     while candidate is not None and candidate.merged_into_id is not None and candidate.pk not in seen:
         seen.add(candidate.pk)
         candidate = Conversation.objects.filter(pk=candidate.merged_into_id).first()
+    return continue_or_link(candidate, store=store, now=timezone.now())
+
+
+def continue_or_link(
+    candidate: Conversation | None, *, store: Store, now: datetime
+) -> tuple[Conversation | None, Conversation | None]:
+    """The threading rule on the latest conversation of a thread: continue it, or link a new one to it.
+
+    Active conversations continue; a solved one continues (and reopens) within the store's reopen
+    window; anything older or closed gets a new conversation pointing at it through ``previous``.
+    """
     if candidate is None:
         return None, None
     if candidate.is_active:
         return candidate, None
     window = timedelta(days=store.reopen_window_days)
     ended_at = candidate.solved_at or candidate.closed_at or candidate.updated_at
-    if candidate.status == Status.SOLVED and ended_at >= timezone.now() - window:
+    if candidate.status == Status.SOLVED and ended_at >= now - window:
         return candidate, None
     return None, candidate
+
+
+def apply_inbound(conversation: Conversation, *, at: datetime) -> tuple[list[str], str | None]:
+    """Update a conversation in memory for a new customer message; returns (changed fields, reopened from)."""
+    fields = ["last_message_at", "message_count", "updated_at"]
+    conversation.last_message_at = at
+    conversation.message_count += 1
+    conversation.updated_at = at
+    if conversation.waiting_since is None:
+        conversation.waiting_since = at
+        fields.append("waiting_since")
+    if conversation.status not in (Status.PENDING, Status.SOLVED, Status.CLOSED):
+        return fields, None
+    old_status = conversation.status
+    conversation.status = Status.OPEN
+    conversation.solved_at = None
+    return [*fields, "status", "solved_at"], old_status
+
+
+def reopen_event_type(old_status: str) -> str:
+    return EventType.REOPENED if old_status != Status.PENDING else EventType.STATUS_CHANGED
 
 
 def receive_message(
@@ -183,7 +215,7 @@ def receive_message(
     _check_text(text, required=not attachments)
     check_attachments(attachments)
     if external_id:
-        existing = Message.objects.filter(store=store, channel=channel, external_id=external_id).first()
+        existing = Message.objects.with_external_ids(store, {channel}, {external_id}).first()
         if existing is not None:
             return existing
     try:
@@ -205,7 +237,7 @@ def receive_message(
             )
     except IntegrityError:
         if external_id:
-            existing = Message.objects.filter(store=store, channel=channel, external_id=external_id).first()
+            existing = Message.objects.with_external_ids(store, {channel}, {external_id}).first()
             if existing is not None:
                 return existing
         raise
@@ -257,26 +289,15 @@ def _receive(
         meta={"sent_at": sent_at.isoformat()} if sent_at else {},
     )
     _store_attachments(message, attachments)
-    fields = ["last_message_at", "message_count", "updated_at"]
-    conversation.last_message_at = now
-    conversation.message_count += 1
-    if conversation.waiting_since is None:
-        conversation.waiting_since = now
-        fields.append("waiting_since")
-    reopened = conversation.status in (Status.PENDING, Status.SOLVED, Status.CLOSED)
-    old_status = conversation.status
-    if reopened:
-        conversation.status = Status.OPEN
-        conversation.solved_at = None
-        fields += ["status", "solved_at"]
+    fields, old_status = apply_inbound(conversation, at=now)
     conversation.save(update_fields=fields)
     record_event(
         conversation=conversation, type=EventType.MESSAGE_RECEIVED, by=by, payload={"message_id": message.pk}
     )
-    if reopened:
+    if old_status is not None:
         record_event(
             conversation=conversation,
-            type=EventType.REOPENED if old_status != Status.PENDING else EventType.STATUS_CHANGED,
+            type=reopen_event_type(old_status),
             by=by,
             payload={"from": old_status, "to": Status.OPEN},
         )
@@ -287,7 +308,11 @@ def _receive(
 
 def _announce_message(message: Message) -> None:
     if message.direction != Direction.NOTE:
-        emit(store_id=message.store_id, event="message.created", data={"message": message_payload(message)})
+        emit(
+            store_id=message.store_id,
+            event="message.created",
+            data=lambda: {"message": message_payload(message)},
+        )
     store_id = message.store_id
     payload = {
         "conversation_id": message.conversation_id,

@@ -10,15 +10,19 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zabota.connectors.models import InboundStatus
-from zabota.conversations.actions import process_inbound, store_inbound
+from zabota.conversations.actions import (
+    process_inbound,
+    process_inbound_batch,
+    store_inbound,
+    store_inbound_many,
+)
 from zabota.core.api import ERRORS, ErrorOut, error_body, read_json, request_body_doc
-from zabota.core.errors import DomainError, InvalidInput, PayloadTooLarge
+from zabota.core.errors import InvalidInput, PayloadTooLarge
 from zabota.stores.auth import context_of, scoped
 from zabota.stores.models import Scope, Store
 
@@ -118,19 +122,30 @@ def post_batch(request: HttpRequest) -> dict[str, Any]:
         raise InvalidInput(_("“messages” must be a list."), field="messages")
     if len(items) > MAX_BATCH:
         raise PayloadTooLarge(_("A batch holds at most %(n)s messages.") % {"n": MAX_BATCH}, field="messages")
+    records = store_inbound_many(
+        store=store,
+        channel="api",
+        items=[(_key_of(p), p if isinstance(p, dict) else {"_raw": p}) for p in items],
+    )
+    received = process_inbound_batch(store=store, records=records)
     results: list[dict[str, Any]] = []
-    with transaction.atomic():
-        for index, payload in enumerate(items):
-            try:
-                status, ids = ingest(store, payload)
-            except DomainError as exc:
-                results.append(
-                    {
-                        "index": index,
-                        "status": exc.status,
-                        "error": error_body(exc.code, exc.message, exc.field),
-                    }
-                )
-            else:
-                results.append({"index": index, "status": status, **ids})
+    for index, result in enumerate(received):
+        if result.error is not None:
+            error = result.error
+            results.append(
+                {
+                    "index": index,
+                    "status": error.status,
+                    "error": error_body(error.code, error.message, error.field),
+                }
+            )
+        else:
+            results.append(
+                {
+                    "index": index,
+                    "status": 200 if result.duplicate else 201,
+                    "message_id": result.message_id,
+                    "conversation_id": result.conversation_id,
+                }
+            )
     return {"results": results}

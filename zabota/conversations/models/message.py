@@ -35,6 +35,14 @@ class MessageQuerySet(models.QuerySet["Message"]):
     def for_store(self, store: Store | int) -> MessageQuerySet:
         return self.filter(store=store)
 
+    def with_external_ids(
+        self, store: Store | int, channels: set[str], external_ids: set[str]
+    ) -> MessageQuerySet:
+        """Lookup by channel ids; the ``<> ''`` condition lets PostgreSQL use the partial unique index."""
+        return self.filter(store=store, channel__in=channels, external_id__in=external_ids).exclude(
+            external_id=""
+        )
+
     def public(self) -> MessageQuerySet:
         return self.exclude(direction=Direction.NOTE)
 

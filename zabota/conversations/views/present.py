@@ -117,7 +117,8 @@ def describe_event(event: ConversationEvent) -> str:  # noqa: C901 - one branch 
             parts.append(_("added tags: %(tags)s") % {"tags": ", ".join(p["added"])})
         if p.get("removed"):
             parts.append(_("removed tags: %(tags)s") % {"tags": ", ".join(p["removed"])})
-        return f"{actor} {'; '.join(parts)}"
+        # Translators: changes is “added tags: a, b; removed tags: c”.
+        return _("%(actor)s %(changes)s") % {"actor": actor, "changes": "; ".join(parts)}
     if kind == EventType.MACRO_APPLIED:
         return _("%(actor)s applied the macro “%(macro)s”") % {
             "actor": actor,

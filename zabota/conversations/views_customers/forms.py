@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zabota.customers.identity import IdentityKind
 
@@ -19,7 +20,7 @@ IDENTITY_KIND_LABELS = {
 
 
 class CustomerNameForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    name = forms.CharField(label=pgettext_lazy("full name", "Name"), max_length=200, required=False)
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zabota.conversations import actions
-from zabota.conversations.models import Macro
+from zabota.conversations.models import Category, Macro, Priority, Status
 from zabota.conversations.views_manage.forms import PLACEHOLDERS, MacroForm
 from zabota.core.errors import DomainError
 from zabota.stores.models import Agent
@@ -41,11 +41,22 @@ def macro_list(request: HttpRequest) -> HttpResponse:
         if isinstance(assign, int):
             label = agent_names.get(assign, "")
         macro.assign_label = label  # type: ignore[attr-defined]
+        macro.action_labels = _action_labels(macro.actions or {})  # type: ignore[attr-defined]
     return render(
         request,
         _LIST,
         {"macros": macros, "may_manage": can(request, Perm.MANAGE_MACROS), "placeholders": PLACEHOLDERS},
     )
+
+
+def _action_labels(acts: dict[str, Any]) -> dict[str, str]:
+    """Translated labels of the stored choice values, so the list does not show raw codes."""
+    labels = {}
+    for key, choices in (("set_status", Status), ("set_priority", Priority), ("set_category", Category)):
+        value = acts.get(key)
+        if value:
+            labels[key] = str(choices(value).label) if value in choices.values else str(value)
+    return labels
 
 
 def _save(request: HttpRequest, macro: Macro | None) -> HttpResponse:
