@@ -123,6 +123,8 @@ TASKS = {
 
 # Product limits and behaviour.
 ZABOTA_MAX_ATTACHMENT_BYTES = env_int("ZABOTA_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+# A request body may carry a 20 MB attachment as base64 (+33 %) or a batch of 500 messages.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ZABOTA_MAX_REQUEST_BYTES", 32 * 1024 * 1024)
 ZABOTA_MAX_MESSAGE_CHARS = env_int("ZABOTA_MAX_MESSAGE_CHARS", 100_000)
 ZABOTA_ALLOWED_ATTACHMENT_TYPES = env_list(
     "ZABOTA_ALLOWED_ATTACHMENT_TYPES",

@@ -112,8 +112,14 @@ def test_bad_items_fail_alone(store):
         _inbound(2, email="not-an-email"),
         _inbound(3, email="good@example.ru", channel="pigeon"),
         _inbound(4, email="good@example.ru", text="   "),
-        Inbound(channel="api", identity_kind="email", identity_value="a@example.ru", text="файл", external_id="f",
-                attachments=(InboundAttachment("a.txt", "text/plain", b"x"),)),
+        Inbound(
+            channel="api",
+            identity_kind="email",
+            identity_value="a@example.ru",
+            text="файл",
+            external_id="f",
+            attachments=(InboundAttachment("a.txt", "text/plain", b"x"),),
+        ),
     ]
     results = actions.receive_batch(store=store, inbounds=items)
     assert [(r.error.code, r.error.field) if r.error else None for r in results] == [
@@ -139,15 +145,24 @@ def test_batch_emits_webhooks_and_realtime(store, published, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         actions.receive_batch(
             store=store,
-            inbounds=[_inbound(1, email="x@example.ru", thread="a"), _inbound(2, email="x@example.ru", thread="a")],
+            inbounds=[
+                _inbound(1, email="x@example.ru", thread="a"),
+                _inbound(2, email="x@example.ru", thread="a"),
+            ],
         )
-    assert delivered(subscription) == ["customer.created", "conversation.created", "message.created",
-                                       "message.created"]
+    assert delivered(subscription) == [
+        "customer.created",
+        "conversation.created",
+        "message.created",
+        "message.created",
+    ]
     assert [e.event for e in published] == ["conversation.created", "message.created", "message.created"]
 
 
 @pytest.mark.parametrize("channel", ["chat", "telegram"], ids=["chat", "telegram"])
 def test_conversational_channel_continues_the_active_conversation(store, channel):
     first = actions.deliver(store=store, inbound=_inbound(1, email="x@example.ru", channel=channel))
-    results = actions.receive_batch(store=store, inbounds=[_inbound(2, email="X@example.ru", channel=channel)])
+    results = actions.receive_batch(
+        store=store, inbounds=[_inbound(2, email="X@example.ru", channel=channel)]
+    )
     assert results[0].conversation_id == first.conversation_id

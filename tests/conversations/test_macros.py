@@ -93,6 +93,7 @@ def test_apply_macro_sends_and_runs_actions_in_order(store, agent, lead, django_
     macro.refresh_from_db()
     assert macro.usage_count == 1
     assert delivered(subscription) == [
+        "conversation.updated",  # the reply assigns the unassigned conversation to its author
         "conversation.updated",
         "conversation.status_changed",
         "message.created",

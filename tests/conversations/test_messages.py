@@ -103,7 +103,8 @@ def test_first_reply_assigns_answers_and_opens(store, agent, published, django_c
         "direction": "outbound",
     }
     assert delivered(subscription) == [
-        "conversation.updated",
+        "conversation.updated",  # assigned to the replying agent
+        "conversation.updated",  # new → open
         "conversation.status_changed",
         "message.created",
     ]

@@ -180,7 +180,9 @@ def test_escalate_to_l2(
             },
         )
     ]
-    assert published == [_updated(store, conversation, {"tier": ["l1", "l2"]})]
+    assert published == [
+        _updated(store, conversation, {"tier": ["l1", "l2"], "assignee_id": [agent.pk, None]})
+    ]
     assert delivered(subscription) == ["conversation.updated", "conversation.updated"]
     with pytest.raises(Conflict) as caught:
         actions.escalate(conversation=conversation, by=Actor.of_agent(lead))

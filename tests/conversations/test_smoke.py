@@ -18,5 +18,6 @@ def test_receive_then_reply(store, agent, django_capture_on_commit_callbacks, pu
         "conversation.created",
         "message.created",
         "conversation.updated",
+        "conversation.updated",
         "message.created",
     ]

@@ -53,7 +53,9 @@ def create_customer(
         Identity.objects.bulk_create(
             [Identity(store=store, customer=customer, kind=kind, value=value) for kind, value in normalized]
         )
-        emit(store_id=store.pk, event="customer.created", data=lambda: {"customer": customer_payload(customer)})
+        emit(
+            store_id=store.pk, event="customer.created", data=lambda: {"customer": customer_payload(customer)}
+        )
     return customer
 
 

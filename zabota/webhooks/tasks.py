@@ -41,6 +41,12 @@ def deliver_webhook(delivery_id: int) -> str:
     if delivery is None or delivery.status == DeliveryStatus.SUCCEEDED:
         return "skipped"
     subscription = delivery.subscription
+    if not subscription.is_active:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.error = "subscription deactivated before delivery"
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["status", "error", "next_attempt_at", "updated_at"])
+        return delivery.status
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = int(time.time())
     headers = {

@@ -373,6 +373,8 @@ def reply(
                 payload={"from": None, "to": by.agent.pk, "to_name": by.agent.display_name},
             )
         conversation.save(update_fields=fields)
+        if "assignee" in fields:
+            announce_update(conversation, changes={"assignee_id": [None, conversation.assignee_id]})
         record_event(
             conversation=conversation, type=EventType.REPLIED, by=by, payload={"message_id": message.pk}
         )

@@ -160,7 +160,10 @@ def escalate(
                 "to_agent_name": conversation.assignee.display_name if conversation.assignee else "",
             },
         )
-        announce_update(conversation, changes={"tier": [Tier.L1, Tier.L2]})
+        changes: dict[str, Any] = {"tier": [Tier.L1, Tier.L2]}
+        if previous_assignee != conversation.assignee_id:
+            changes["assignee_id"] = [previous_assignee, conversation.assignee_id]
+        announce_update(conversation, changes=changes)
     return conversation
 
 
