@@ -39,7 +39,7 @@ imports: dev
 	$(VENV)/bin/lint-imports
 
 migrations-check: dev
-	ZABOTA_DEBUG=1 $(PY) -m zabota.cli makemigrations --check --dry-run
+	ZABOTA_DEBUG=1 DATABASE_URL=sqlite://:memory: $(PY) -m zabota.cli makemigrations --check --dry-run
 
 suite: dev
 	$(VENV)/bin/pytest
