@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev
 
 demo: install
-	mkdir -p var
+	mkdir -p var/static
 	ZABOTA_DEBUG=1 $(PY) -m zabota.cli migrate --no-input -v 0
 	ZABOTA_DEBUG=1 $(PY) -m zabota.cli seed_demo
 	ZABOTA_DEBUG=1 $(PY) -m zabota.cli serve --host $(HOST) --port $(PORT)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zabota.core.api import ERRORS, Page, PageParams, get_or_404, page_of
 from zabota.customers import actions
@@ -105,7 +105,7 @@ def list_customers(
 
 
 @router.post("/customers", response={201: CustomerOut, **ERRORS}, auth=scoped(Scope.CUSTOMERS_WRITE))
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Customer]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
     context = context_of(request)
     customer = actions.create_customer(
         store=context.store,
@@ -115,7 +115,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
         last_name=payload.last_name,
         identities=[(i.kind, i.value) for i in payload.identities],
     )
-    return 201, customer
+    return Status(201, customer)
 
 
 @router.get("/customers/{id}", response={200: CustomerOut, **ERRORS}, auth=scoped(Scope.CUSTOMERS_READ))
@@ -136,20 +136,20 @@ def update_customer(request: HttpRequest, id: int, payload: CustomerPatch) -> Cu
     response={201: IdentityOut, **ERRORS},
     auth=scoped(Scope.CUSTOMERS_WRITE),
 )
-def add_identity(request: HttpRequest, id: int, payload: IdentityIn) -> tuple[int, Identity]:
+def add_identity(request: HttpRequest, id: int, payload: IdentityIn) -> Status[Identity]:
     context = context_of(request)
     customer = get_or_404(customers_of(request), id)
     with transaction.atomic():
         identity = actions.add_identity(
             customer=customer, kind=payload.kind, value=payload.value, by=context.actor
         )
-    return 201, identity
+    return Status(201, identity)
 
 
 @router.post(
     "/customers/{id}/notes", response={201: CustomerNoteOut, **ERRORS}, auth=scoped(Scope.CUSTOMERS_WRITE)
 )
-def add_note(request: HttpRequest, id: int, payload: CustomerNoteIn) -> tuple[int, CustomerNote]:
+def add_note(request: HttpRequest, id: int, payload: CustomerNoteIn) -> Status[CustomerNote]:
     context = context_of(request)
     customer = get_or_404(customers_of(request), id)
-    return 201, actions.add_note(customer=customer, text=payload.text, by=context.actor)
+    return Status(201, actions.add_note(customer=customer, text=payload.text, by=context.actor))

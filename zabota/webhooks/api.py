@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zabota.core.api import ERRORS, Page, PageParams, check_id, get_or_404, page_of
 from zabota.stores.auth import context_of, scoped
@@ -73,7 +73,7 @@ def list_subscriptions(request: HttpRequest, page: Query[PageParams]) -> dict[st
 
 
 @router.post("/webhooks", response={201: CreatedSubscriptionOut, **ERRORS}, auth=scoped(MANAGE))
-def create_subscription(request: HttpRequest, payload: SubscriptionIn) -> tuple[int, WebhookSubscription]:
+def create_subscription(request: HttpRequest, payload: SubscriptionIn) -> Status[WebhookSubscription]:
     context = context_of(request)
     subscription = actions.create_subscription(
         store=context.store,
@@ -82,7 +82,7 @@ def create_subscription(request: HttpRequest, payload: SubscriptionIn) -> tuple[
         description=payload.description,
         by=context.actor,
     )
-    return 201, subscription
+    return Status(201, subscription)
 
 
 @router.patch("/webhooks/{id}", response={200: SubscriptionOut, **ERRORS}, auth=scoped(MANAGE))
@@ -95,10 +95,10 @@ def update_subscription(request: HttpRequest, id: int, payload: SubscriptionPatc
 
 
 @router.delete("/webhooks/{id}", response={204: None, **ERRORS}, auth=scoped(MANAGE))
-def delete_subscription(request: HttpRequest, id: int) -> tuple[int, None]:
+def delete_subscription(request: HttpRequest, id: int) -> Status[None]:
     context = context_of(request)
     actions.delete_subscription(subscription=get_or_404(_subscriptions(request), id), by=context.actor)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/webhooks/{id}/deliveries", response={200: Page[DeliveryOut], **ERRORS}, auth=scoped(MANAGE))
@@ -114,8 +114,8 @@ def list_deliveries(request: HttpRequest, id: int, page: Query[PageParams]) -> d
 @router.post(
     "/webhooks/deliveries/{id}/redeliver", response={202: DeliveryOut, **ERRORS}, auth=scoped(MANAGE)
 )
-def redeliver(request: HttpRequest, id: int) -> tuple[int, WebhookDelivery]:
+def redeliver(request: HttpRequest, id: int) -> Status[WebhookDelivery]:
     """Queue a delivery again, whatever its status."""
     context = context_of(request)
     delivery = actions.redeliver(store=context.store, delivery_id=check_id(id), by=context.actor)
-    return 202, delivery
+    return Status(202, delivery)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja import Status as Respond
 
 from zabota.conversations import actions
 from zabota.conversations.models import (
@@ -163,7 +164,7 @@ def get_conversation(request: HttpRequest, id: int, by: Literal["id", "number"] 
 @router.post(
     "/conversations", response={201: ConversationOut, **ERRORS}, auth=scoped(Scope.CONVERSATIONS_WRITE)
 )
-def open_conversation(request: HttpRequest, payload: ConversationIn) -> tuple[int, Conversation]:
+def open_conversation(request: HttpRequest, payload: ConversationIn) -> Respond[Conversation]:
     """Open a conversation with an existing customer, optionally starting with an outbound message."""
     context = context_of(request)
     customer = get_or_404(Customer.objects.for_store(context.store), payload.customer_id, field="customer_id")
@@ -178,7 +179,7 @@ def open_conversation(request: HttpRequest, payload: ConversationIn) -> tuple[in
         )
         if payload.text.strip():
             actions.reply(conversation=conversation, text=payload.text, by=context.actor)
-    return 201, get_or_404(conversations_of(context), conversation.pk)
+    return Respond(201, get_or_404(conversations_of(context), conversation.pk))
 
 
 @router.patch(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from zabota.conversations import actions
 from zabota.core.api import ERRORS, MAX_ID, get_or_404
@@ -35,13 +35,13 @@ class CustomerMergeOut(Schema):
     response={201: CustomerMergeOut, **ERRORS},
     auth=scoped(Scope.CUSTOMERS_WRITE),
 )
-def merge_customer(request: HttpRequest, id: int, payload: CustomerMergeIn) -> tuple[int, CustomerMerge]:
+def merge_customer(request: HttpRequest, id: int, payload: CustomerMergeIn) -> Status[CustomerMerge]:
     """Merge this customer into ``target_id``: identities, notes and conversations move; undo by merge id."""
     context = context_of(request)
     source = get_or_404(Customer.objects.for_store(context.store), id)
     target = get_or_404(Customer.objects.for_store(context.store), payload.target_id, field="target_id")
     merge = actions.merge_customers(source=source, target=target, by=context.actor)
-    return 201, merge
+    return Status(201, merge)
 
 
 @router.post(

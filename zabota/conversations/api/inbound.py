@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from zabota.connectors.models import InboundStatus
 from zabota.conversations.actions import (
@@ -83,17 +83,17 @@ def _key_of(payload: Any) -> str:
     return f"unkeyed:{uuid.uuid4().hex}"
 
 
-def ingest(store: Store, payload: Any) -> tuple[int, dict[str, int]]:
+def ingest(store: Store, payload: Any) -> Status[dict[str, int]]:
     """Store, then process; returns (201 first time | 200 seen before, ids). Raises ``DomainError``."""
     record, _created = store_inbound(
         store=store, channel="api", idempotency_key=_key_of(payload), payload=cast(dict[str, Any], payload)
     )
     seen_before = record.status == InboundStatus.PROCESSED
     message = process_inbound(record=record)
-    return (200 if seen_before else 201), {
-        "message_id": message.pk,
-        "conversation_id": message.conversation_id,
-    }
+    return Status(
+        200 if seen_before else 201,
+        {"message_id": message.pk, "conversation_id": message.conversation_id},
+    )
 
 
 @router.post(
@@ -102,7 +102,7 @@ def ingest(store: Store, payload: Any) -> tuple[int, dict[str, int]]:
     auth=scoped(Scope.INBOUND_WRITE),
     openapi_extra=request_body_doc(InboundMessageIn),
 )
-def post_message(request: HttpRequest) -> tuple[int, dict[str, int]]:
+def post_message(request: HttpRequest) -> Status[dict[str, int]]:
     """Deliver one customer message; 201 on first delivery, 200 with the same ids for a repeated key."""
     return ingest(context_of(request).store, read_json(request))
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from zabota.conversations import actions
 from zabota.conversations.api.conversations import ConversationOut, conversations_of
@@ -74,7 +74,7 @@ def _message(message: Message) -> Message:
 
 
 @router.post("/conversations/{id}/replies", response={201: MessageOut, **ERRORS}, auth=scoped(WRITE))
-def reply(request: HttpRequest, id: int, payload: ReplyIn) -> tuple[int, Message]:
+def reply(request: HttpRequest, id: int, payload: ReplyIn) -> Status[Message]:
     """A public answer sent to the customer through the conversation's channel."""
     context = context_of(request)
     conversation = _conversation(context, id)
@@ -85,15 +85,15 @@ def reply(request: HttpRequest, id: int, payload: ReplyIn) -> tuple[int, Message
         set_status=payload.status,
         by=context.actor,
     )
-    return 201, _message(message)
+    return Status(201, _message(message))
 
 
 @router.post("/conversations/{id}/notes", response={201: MessageOut, **ERRORS}, auth=scoped(WRITE))
-def add_note(request: HttpRequest, id: int, payload: NoteIn) -> tuple[int, Message]:
+def add_note(request: HttpRequest, id: int, payload: NoteIn) -> Status[Message]:
     """An internal note, never sent to the customer."""
     context = context_of(request)
     message = actions.add_note(conversation=_conversation(context, id), text=payload.text, by=context.actor)
-    return 201, _message(message)
+    return Status(201, _message(message))
 
 
 @router.post("/conversations/{id}/transfer", response={200: ConversationOut, **ERRORS}, auth=scoped(WRITE))
