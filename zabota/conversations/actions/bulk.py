@@ -26,9 +26,6 @@ from zabota.conversations.actions.messages import (
     _CATEGORIES,
     _CHANNELS,
     _check_text,
-    apply_inbound,
-    continue_or_link,
-    reopen_event_type,
     sanitize_html,
 )
 from zabota.conversations.models import (
@@ -43,6 +40,7 @@ from zabota.conversations.models import (
     Status,
 )
 from zabota.conversations.serializers import conversation_payload, message_payload
+from zabota.conversations.threading import apply_inbound, continue_or_link, reopen_event_type
 from zabota.core import realtime
 from zabota.core.errors import DomainError, InvalidInput
 from zabota.core.models import reserve_values

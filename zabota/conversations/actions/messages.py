@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import nh3
 from django.conf import settings
@@ -26,6 +26,7 @@ from zabota.conversations.models import (
     Status,
 )
 from zabota.conversations.serializers import conversation_payload, message_payload
+from zabota.conversations.threading import apply_inbound, continue_or_link, reopen_event_type
 from zabota.core import realtime
 from zabota.core.errors import InvalidInput, PayloadTooLarge
 from zabota.core.models import next_value
@@ -151,46 +152,6 @@ def _find_thread(
         seen.add(candidate.pk)
         candidate = Conversation.objects.filter(pk=candidate.merged_into_id).first()
     return continue_or_link(candidate, store=store, now=timezone.now())
-
-
-def continue_or_link(
-    candidate: Conversation | None, *, store: Store, now: datetime
-) -> tuple[Conversation | None, Conversation | None]:
-    """The threading rule on the latest conversation of a thread: continue it, or link a new one to it.
-
-    Active conversations continue; a solved one continues (and reopens) within the store's reopen
-    window; anything older or closed gets a new conversation pointing at it through ``previous``.
-    """
-    if candidate is None:
-        return None, None
-    if candidate.is_active:
-        return candidate, None
-    window = timedelta(days=store.reopen_window_days)
-    ended_at = candidate.solved_at or candidate.closed_at or candidate.updated_at
-    if candidate.status == Status.SOLVED and ended_at >= now - window:
-        return candidate, None
-    return None, candidate
-
-
-def apply_inbound(conversation: Conversation, *, at: datetime) -> tuple[list[str], str | None]:
-    """Update a conversation in memory for a new customer message; returns (changed fields, reopened from)."""
-    fields = ["last_message_at", "message_count", "updated_at"]
-    conversation.last_message_at = at
-    conversation.message_count += 1
-    conversation.updated_at = at
-    if conversation.waiting_since is None:
-        conversation.waiting_since = at
-        fields.append("waiting_since")
-    if conversation.status not in (Status.PENDING, Status.SOLVED, Status.CLOSED):
-        return fields, None
-    old_status = conversation.status
-    conversation.status = Status.OPEN
-    conversation.solved_at = None
-    return [*fields, "status", "solved_at"], old_status
-
-
-def reopen_event_type(old_status: str) -> str:
-    return EventType.REOPENED if old_status != Status.PENDING else EventType.STATUS_CHANGED
 
 
 def receive_message(
