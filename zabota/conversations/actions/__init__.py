@@ -2,7 +2,7 @@
 
 from zabota.conversations.actions.bulk import Received, receive_batch
 from zabota.conversations.actions.inbound import deliver, process_inbound, store_inbound
-from zabota.conversations.actions.inbound_batch import process_inbound_batch, store_inbound_many
+from zabota.conversations.actions.inbound_batch import ingest_many, process_inbound_batch, store_inbound_many
 from zabota.conversations.actions.macros import (
     apply_macro,
     delete_macro,
@@ -29,6 +29,7 @@ from zabota.conversations.actions.properties import (
 
 __all__ = [
     "Received",
+    "ingest_many",
     "process_inbound_batch",
     "receive_batch",
     "store_inbound_many",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -172,3 +172,88 @@ def _repeat(result: Received) -> Received:
     if result.error is not None:
         return result
     return Received(message_id=result.message_id, conversation_id=result.conversation_id, duplicate=True)
+
+
+def ingest_many(*, store: Store, channel: str, items: Sequence[tuple[str, dict[str, Any]]]) -> list[Received]:
+    """Store and process many raw payloads: the fast path of ``store_inbound_many`` + ``process_inbound_batch``.
+
+    New records are written once, already carrying their outcome, in the same transaction as the messages,
+    instead of an INSERT followed by an UPDATE of every row. If anything unexpected fails, the raw payloads
+    are stored (status ``received``) before the error propagates, so nothing is lost; a concurrent writer
+    on the same keys (``IntegrityError``) sends the batch down the two-step path, which handles races.
+    """
+    keys = {k for k, _p in items}
+    existing = {
+        r.idempotency_key: r
+        for r in InboundRecord.objects.filter(store=store, channel=channel, idempotency_key__in=keys)
+    }
+    fresh: dict[str, InboundRecord] = {}
+    for key, payload in items:
+        if key not in existing and key not in fresh:
+            fresh[key] = InboundRecord(store=store, channel=channel, idempotency_key=key, payload=payload)
+    if any(r.status != InboundStatus.PROCESSED for r in existing.values()) or any(
+        _has_attachments(r.payload) for r in fresh.values()
+    ):
+        return _two_step(store, channel, items)
+    try:
+        with transaction.atomic():
+            outcome = _process_fresh(store, list(fresh.values()))
+    except IntegrityError:
+        return _two_step(store, channel, items)
+    except Exception:
+        store_inbound_many(store=store, channel=channel, items=items)
+        raise
+    done = [r for r in existing.values() if r.message_id]
+    conversation_of = dict(
+        Message.objects.filter(store=store, pk__in=[r.message_id for r in done]).values_list(
+            "id", "conversation_id"
+        )
+    )
+    for record in done:
+        outcome[record.idempotency_key] = Received(
+            message_id=record.message_id,
+            conversation_id=conversation_of.get(record.message_id or 0),
+            duplicate=True,
+        )
+    seen: set[str] = set()
+    results: list[Received] = []
+    for key, _payload in items:
+        results.append(_repeat(outcome[key]) if key in seen else outcome[key])
+        seen.add(key)
+    return results
+
+
+def _two_step(store: Store, channel: str, items: Sequence[tuple[str, dict[str, Any]]]) -> list[Received]:
+    records = store_inbound_many(store=store, channel=channel, items=items)
+    return process_inbound_batch(store=store, records=records)
+
+
+def _has_attachments(payload: Any) -> bool:
+    return isinstance(payload, dict) and bool(payload.get("attachments"))
+
+
+def _process_fresh(store: Store, fresh: list[InboundRecord]) -> dict[str, Received]:
+    """Parse, receive and insert the new records with their final status; keyed by idempotency key."""
+    outcome: dict[str, Received] = {}
+    parsed: list[tuple[InboundRecord, Inbound]] = []
+    for record in fresh:
+        try:
+            parsed.append((record, _parse(record)))
+        except DomainError as exc:
+            outcome[record.idempotency_key] = Received(error=exc)
+    received = receive_batch(store=store, inbounds=[i for _r, i in parsed])
+    for (record, _inbound), result in zip(parsed, received, strict=True):
+        outcome[record.idempotency_key] = result
+    now = timezone.now()
+    for record in fresh:
+        result = outcome[record.idempotency_key]
+        record.attempts = 1
+        if result.error is not None:
+            record.status = InboundStatus.FAILED
+            record.error = f"{result.error.code}: {result.error.message}"
+        else:
+            record.status = InboundStatus.PROCESSED
+            record.message_id = result.message_id
+            record.processed_at = now
+    InboundRecord.objects.bulk_create(fresh)
+    return outcome

@@ -16,10 +16,9 @@ from ninja import Field, Router, Schema, Status
 
 from zabota.connectors.models import InboundStatus
 from zabota.conversations.actions import (
+    ingest_many,
     process_inbound,
-    process_inbound_batch,
     store_inbound,
-    store_inbound_many,
 )
 from zabota.core.api import ERRORS, ErrorOut, error_body, read_json, request_body_doc
 from zabota.core.errors import InvalidInput, PayloadTooLarge
@@ -122,12 +121,11 @@ def post_batch(request: HttpRequest) -> dict[str, Any]:
         raise InvalidInput(_("“messages” must be a list."), field="messages")
     if len(items) > MAX_BATCH:
         raise PayloadTooLarge(_("A batch holds at most %(n)s messages.") % {"n": MAX_BATCH}, field="messages")
-    records = store_inbound_many(
+    received = ingest_many(
         store=store,
         channel="api",
         items=[(_key_of(p), p if isinstance(p, dict) else {"_raw": p}) for p in items],
     )
-    received = process_inbound_batch(store=store, records=records)
     results: list[dict[str, Any]] = []
     for index, result in enumerate(received):
         if result.error is not None:
