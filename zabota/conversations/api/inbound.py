@@ -14,11 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from zabota.connectors.models import InboundStatus
 from zabota.conversations.actions import (
     ingest_many,
-    process_inbound,
-    store_inbound,
 )
 from zabota.core.api import ERRORS, ErrorOut, error_body, read_json, request_body_doc
 from zabota.core.errors import InvalidInput, PayloadTooLarge
@@ -84,14 +81,14 @@ def _key_of(payload: Any) -> str:
 
 def ingest(store: Store, payload: Any) -> Status[dict[str, int]]:
     """Store, then process; returns (201 first time | 200 seen before, ids). Raises ``DomainError``."""
-    record, _created = store_inbound(
-        store=store, channel="api", idempotency_key=_key_of(payload), payload=cast(dict[str, Any], payload)
+    (result,) = ingest_many(
+        store=store, channel="api", items=[(_key_of(payload), cast(dict[str, Any], payload))]
     )
-    seen_before = record.status == InboundStatus.PROCESSED
-    message = process_inbound(record=record)
+    if result.error is not None:
+        raise result.error
     return Status(
-        200 if seen_before else 201,
-        {"message_id": message.pk, "conversation_id": message.conversation_id},
+        200 if result.duplicate else 201,
+        {"message_id": cast(int, result.message_id), "conversation_id": cast(int, result.conversation_id)},
     )
 
 
@@ -124,7 +121,7 @@ def post_batch(request: HttpRequest) -> dict[str, Any]:
     received = ingest_many(
         store=store,
         channel="api",
-        items=[(_key_of(p), p if isinstance(p, dict) else {"_raw": p}) for p in items],
+        items=[(_key_of(p), cast(dict[str, Any], p)) for p in items],
     )
     results: list[dict[str, Any]] = []
     for index, result in enumerate(received):
