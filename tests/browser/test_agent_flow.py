@@ -6,47 +6,14 @@ thread and the timeline without a page reload.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import BROWSER, SHOTS, wait_for_htmx
 from tests.factories import make_agent, make_conversation, make_customer, make_store
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("ZABOTA_SCREENSHOTS", "/tmp/zabota-shots"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium is not installed"),
-]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-        page = context.new_page()
-        yield page
-        context.close()
-        browser.close()
+pytestmark = BROWSER
 
 
 def test_agent_logs_in_replies_and_changes_status(live_server, transactional_db, browser_page):
@@ -80,7 +47,8 @@ def test_agent_logs_in_replies_and_changes_status(live_server, transactional_db,
     expect(page.locator("#thread .msg-outbound")).to_contain_text("заказ уже в пути")
     expect(page.locator("#reply-text")).to_have_value("")
 
-    # and sets the status to pending
+    # and sets the status to pending (once htmx has wired up the swapped-in properties)
+    wait_for_htmx(page)
     page.select_option("#p-status", "pending")
 
     # then the new timeline entry appears, the header follows, and the page never reloaded
