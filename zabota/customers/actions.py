@@ -80,7 +80,10 @@ def resolve_identity(*, store: Store, kind: str, value: str, name: str = "") -> 
 
 
 def resolve_identities(
-    *, store: Store, items: Sequence[tuple[str, str, str]]
+    *,
+    store: Store,
+    items: Sequence[tuple[str, str, str]],
+    subscriptions: dict[str, list[int]] | None = None,
 ) -> list[Customer | DomainError]:
     """Bulk ``resolve_identity`` for (kind, value, name) items: a few queries for the whole batch.
 
@@ -117,6 +120,7 @@ def resolve_identities(
         emit_many(
             store_id=store.pk,
             items=[("customer.created", _customer_data(c)) for c in created],
+            subscriptions=subscriptions,
         )
         found.update(missing)
     return [found[k] if isinstance(k, tuple) else k for k in keys]

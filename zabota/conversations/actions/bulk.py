@@ -26,6 +26,7 @@ from zabota.conversations.actions.messages import (
     _CATEGORIES,
     _CHANNELS,
     _check_text,
+    follow_merges,
     sanitize_html,
 )
 from zabota.conversations.models import (
@@ -113,8 +114,10 @@ def _receive_valid(
 ) -> None:
     now = timezone.now()
     pending = _drop_duplicates(store, inbounds, valid, results)
+    subscriptions = subscriptions_by_event(store.pk)
     customers = resolve_identities(
         store=store,
+        subscriptions=subscriptions,
         items=[
             (inbounds[i].identity_kind, inbounds[i].identity_value, inbounds[i].sender_name) for i in pending
         ],
@@ -128,7 +131,7 @@ def _receive_valid(
     if not resolved:
         return
     latest = _latest_conversations(store, [(inbounds[i], c) for i, c in resolved])
-    plan = _Plan(store=store, now=now)
+    plan = _Plan(store=store, now=now, subscriptions=subscriptions)
     for index, customer in resolved:
         plan.route(index, inbounds[index], customer, latest)
     plan.write(inbounds, results)
@@ -185,11 +188,7 @@ def _latest_conversations(
         for conversation in base.filter(customer_id__in=customer_ids):
             latest[("customer", conversation.channel, conversation.customer_id)] = conversation
     for key, conversation in list(latest.items()):
-        seen: set[int] = set()
-        current: Conversation | None = conversation
-        while current is not None and current.merged_into_id is not None and current.pk not in seen:
-            seen.add(current.pk)
-            current = Conversation.objects.filter(pk=current.merged_into_id).first()
+        current = follow_merges(conversation)
         if current is None:
             del latest[key]
         else:
@@ -200,8 +199,9 @@ def _latest_conversations(
 class _Plan:
     """Decides where each message goes, then writes everything with bulk statements."""
 
-    def __init__(self, *, store: Store, now: datetime) -> None:
+    def __init__(self, *, store: Store, now: datetime, subscriptions: dict[str, list[int]]) -> None:
         self.store = store
+        self.subscriptions = subscriptions
         self.now = now
         self.by_key: dict[ThreadKey, Conversation] = {}
         self.new: list[Conversation] = []
@@ -303,7 +303,7 @@ class _Plan:
         )
 
     def _webhooks(self, messages: list[Message]) -> None:
-        subscriptions = subscriptions_by_event(self.store.pk)
+        subscriptions = self.subscriptions
         if not subscriptions:
             return
         items: list[tuple[str, Data]] = [

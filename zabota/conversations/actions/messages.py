@@ -147,11 +147,18 @@ def _find_thread(
         candidate = base.filter(external_thread_id=external_thread_id).order_by("-id").first()
     else:
         candidate = base.filter(customer=customer).order_by("-id").first() if channel != Channel.API else None
+    return continue_or_link(follow_merges(candidate), store=store, now=timezone.now())
+
+
+def follow_merges(conversation: Conversation | None) -> Conversation | None:
+    """The conversation a merged one now lives in (one query per merge hop; none if not merged)."""
     seen: set[int] = set()
-    while candidate is not None and candidate.merged_into_id is not None and candidate.pk not in seen:
-        seen.add(candidate.pk)
-        candidate = Conversation.objects.filter(pk=candidate.merged_into_id).first()
-    return continue_or_link(candidate, store=store, now=timezone.now())
+    while (
+        conversation is not None and conversation.merged_into_id is not None and conversation.pk not in seen
+    ):
+        seen.add(conversation.pk)
+        conversation = Conversation.objects.filter(pk=conversation.merged_into_id).first()
+    return conversation
 
 
 def receive_message(
