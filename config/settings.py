@@ -31,7 +31,10 @@ INSTALLED_APPS = [
     "zabota.stores",
     "zabota.webhooks",
     "zabota.customers",
+    "zabota.notify",
+    "zabota.sla",
     "zabota.connectors",
+    "zabota.announcements",
     "zabota.conversations",
     "zabota.demo",
 ]

@@ -12,5 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/", include("zabota.conversations.manage_urls")),
     path("settings/", include("zabota.stores.urls")),
     path("settings/webhooks/", include("zabota.webhooks.urls")),
+    path("settings/service-targets/", include("zabota.sla.urls")),
+    path("notifications/", include("zabota.notify.urls")),
+    path("announcements/", include("zabota.announcements.urls")),
     path("", include("zabota.conversations.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Announcements for agents (site changes, new products, delays, outages) with read receipts."""

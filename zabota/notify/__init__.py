@@ -1,0 +1,1 @@
+"""Notifications to agents: in-app (realtime), email, Telegram and the outbound webhooks."""

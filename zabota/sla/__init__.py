@@ -1,0 +1,1 @@
+"""Service targets: business calendars, SLA policies and the pure deadline arithmetic."""
