@@ -7,6 +7,12 @@ from zabota.conversations.models.conversation import (
     Status,
     Tag,
 )
+from zabota.conversations.models.deadline import (
+    RUNNING_STATES,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+)
 from zabota.conversations.models.event import ConversationEvent, EventType
 from zabota.conversations.models.macro import Macro, Script, ScriptStep
 from zabota.conversations.models.message import (
@@ -25,6 +31,10 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "ConversationQuerySet",
+    "RUNNING_STATES",
+    "Deadline",
+    "DeadlineKind",
+    "DeadlineState",
     "DeliveryStatus",
     "Direction",
     "EventType",

@@ -29,6 +29,8 @@ class EventType(models.TextChoices):
     CUSTOMER_CHANGED = "customer_changed", _("customer changed")
     REOPENED = "reopened", _("reopened")
     DELIVERY_CHANGED = "delivery_changed", _("delivery status changed")
+    SLA_WARNED = "sla_warned", _("service target at risk")
+    SLA_BREACHED = "sla_breached", _("service target breached")
 
 
 class EventQuerySet(models.QuerySet["ConversationEvent"]):
