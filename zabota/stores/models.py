@@ -30,6 +30,9 @@ class Store(TimeStamped):
     reopen_window_days = models.PositiveIntegerField(
         _("days a solved conversation can be reopened by a customer reply"), default=7
     )
+    # Per-store settings of the parts that have a handful of knobs (routing, queue alerts, announcements);
+    # each part reads its own key with typed defaults, so a missing key means "defaults".
+    options = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.name
