@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from zabota.announcements.api import router as announcements_router
 from zabota.conversations.api import conversations_router, customer_merges_router, inbound_router
 from zabota.core.api import install_error_handlers
 from zabota.customers.api import router as customers_router
+from zabota.notify.api import router as notifications_router
 from zabota.stores.api import router as directory_router
 from zabota.webhooks.api import router as webhooks_router
 
@@ -28,3 +30,5 @@ api.add_router("", customers_router)
 api.add_router("", customer_merges_router)
 api.add_router("", inbound_router)
 api.add_router("", webhooks_router)
+api.add_router("", notifications_router)
+api.add_router("", announcements_router)

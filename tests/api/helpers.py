@@ -8,9 +8,12 @@ from typing import Any
 from django.apps import apps
 
 from tests.factories import make_agent, make_conversation, make_customer, make_team
+from zabota.announcements.actions import Draft, publish
 from zabota.conversations import actions
 from zabota.conversations.models import Conversation, Macro, Script
 from zabota.customers.models import Customer
+from zabota.notify.actions import notify
+from zabota.notify.models import Notification
 from zabota.stores.actors import Actor
 from zabota.stores.models import Agent, Store
 from zabota.webhooks.actions import create_subscription
@@ -34,6 +37,8 @@ class Filled:
     script: int
     subscription: int
     delivery: int
+    notification: int
+    announcement: int
 
 
 def fill(store: Store, marker: str) -> Filled:
@@ -66,6 +71,14 @@ def fill(store: Store, marker: str) -> Filled:
         steps=[(f"Шаг {marker}", f"Скажите {marker}")],
     )
     tag = conversation.tags.get()
+    announcement = publish(store=store, draft=Draft(title=f"Объявление {marker}", must_read=True), by=system)
+    notify(
+        store_id=store.pk,
+        agent_ids=[agent.pk],
+        kind="sla.warned",
+        title=f"Уведомление {marker}",
+        dedupe_key="k",
+    )
     return Filled(
         store=store,
         agent=agent.pk,
@@ -82,6 +95,8 @@ def fill(store: Store, marker: str) -> Filled:
         script=script.pk,
         subscription=subscription.pk,
         delivery=WebhookDelivery.objects.filter(subscription=subscription).order_by("id").first().pk,
+        notification=Notification.objects.get(agent=agent, kind="sla.warned").pk,
+        announcement=announcement.pk,
     )
 
 
@@ -102,6 +117,8 @@ def snapshot(store: Store) -> dict[str, list[dict[str, Any]]]:
             "connectors",
             "webhooks",
             "core",
+            "notify",
+            "announcements",
         ):
             names = {f.name for f in model._meta.get_fields()}
             if "store" in names:

@@ -14,7 +14,7 @@ def test_openapi_schema_lists_the_paths(api):
     response = api.client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert len(paths) == 29
+    assert len(paths) == 36
     assert set(paths["/api/v1/conversations/{id}"]) == {"get", "patch"}
     assert "requestBody" in paths["/api/v1/inbound/messages"]["post"]
     assert response.json()["components"]["securitySchemes"] == {

@@ -135,7 +135,8 @@ def test_bad_items_fail_alone(store):
 def test_queries_do_not_grow_with_the_batch(store, django_assert_max_num_queries):
     actions.receive_batch(store=store, inbounds=[_inbound(n, email=f"w{n}@example.ru") for n in range(5)])
     items = [_inbound(100 + n, email=f"w{n % 20}@example.ru", thread=f"t{n % 50}") for n in range(200)]
-    with django_assert_max_num_queries(20):
+    # 20 for the messages and routing, 2 for service targets (the policies; stale deadline rows)
+    with django_assert_max_num_queries(22):
         results = actions.receive_batch(store=store, inbounds=items)
     assert len({r.conversation_id for r in results}) == 50
 
@@ -166,3 +167,34 @@ def test_conversational_channel_continues_the_active_conversation(store, channel
         store=store, inbounds=[_inbound(2, email="X@example.ru", channel=channel)]
     )
     assert results[0].conversation_id == first.conversation_id
+
+
+def _deadlines(store):
+    from zabota.conversations.models import Deadline
+
+    return sorted(
+        (d.conversation.number, d.kind, d.seq, d.state, d.target_minutes, d.business_time, d.policy_name)
+        for d in Deadline.objects.for_store(store).select_related("conversation")
+    )
+
+
+def test_batch_gives_the_same_deadlines_as_one_by_one(db):
+    from zabota.sla.actions import ensure_default_policies
+
+    # given two identical stores with the same history and the recommended service-target policies
+    one_by_one, batched = make_store(slug="one-sla"), make_store(slug="batch-sla")
+    for store in (one_by_one, batched):
+        ensure_default_policies(store=store)
+        _prepare(store)
+    workload = _workload()
+
+    # when the same workload goes one by one into the first, as one batch into the second
+    for inbound in workload:
+        actions.deliver(store=one_by_one, inbound=inbound)
+    actions.receive_batch(store=batched, inbounds=workload)
+
+    # then the deadline rows are the same (first response, next response, resolution per conversation)
+    rows = _deadlines(batched)
+    assert rows == _deadlines(one_by_one)
+    assert {kind for _n, kind, *_rest in rows} == {"first_response", "next_response", "resolution"}
+    assert len(rows) == 53

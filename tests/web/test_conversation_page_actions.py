@@ -50,9 +50,9 @@ def test_reply_sends_message_and_swaps_thread_timeline_properties(logged_in, con
     assert conv.assignee == agent
     assert _events(conv)[-3:] == ["assigned", "replied", "status_changed"]
     assert "Reply sent." in html
-    for part in ("thread", "timeline", "properties", "conv-header", "reply-box"):
+    for part in ("thread", "timeline", "properties", "conv-header", "reply-box", "targets"):
         assert f'id="{part}"' in html
-    assert html.count('hx-swap-oob="true"') == 5
+    assert html.count('hx-swap-oob="true"') == 6
     assert "Ольга Агентова replied" in html
 
 

@@ -100,7 +100,9 @@ def test_main_navigation_links_every_section(russian_default, lead_client):
     links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)
     assert links == [
         ("/inbox/", "Входящие"),
+        ("/board/", "Табло"),
         ("/customers/", "Клиенты"),
+        ("/announcements/", "Объявления"),
         ("/settings/macros/", "Макросы"),
         ("/settings/scripts/", "Сценарии"),
         ("/settings/", "Настройки"),

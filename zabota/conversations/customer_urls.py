@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", listing.customer_list, name="list"),
     path("<int:pk>/", profile.customer_detail, name="detail"),
     path("<int:pk>/name/", profile.customer_rename, name="rename"),
+    path("<int:pk>/tags/", profile.customer_tags, name="tags"),
     path("<int:pk>/identities/", profile.identity_add, name="identity_add"),
     path("<int:pk>/identities/<int:identity_id>/remove/", profile.identity_remove, name="identity_remove"),
     path("<int:pk>/notes/", profile.note_add, name="note_add"),

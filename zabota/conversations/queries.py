@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,6 +18,7 @@ from zabota.conversations.models import (
     Channel,
     Conversation,
     ConversationQuerySet,
+    Deadline,
     Priority,
     Status,
 )
@@ -44,8 +45,10 @@ VIEW_NAMES = {key for key, _label in VIEWS}
 SORT_WAITING = "waiting"
 SORT_NEWEST = "newest"
 SORT_UPDATED = "updated"
+SORT_DUE = "due"
 SORTS: list[tuple[str, Any]] = [
     (SORT_WAITING, _("Waiting longest")),
+    (SORT_DUE, _("Due soonest")),
     (SORT_NEWEST, _("Newest")),
     (SORT_UPDATED, _("Recently updated")),
 ]
@@ -154,6 +157,14 @@ def inbox_queryset(agent: Agent, filters: InboxFilters, team_ids: list[int]) -> 
         qs = qs.order_by("-created_at", "-id")
     elif filters.sort == SORT_UPDATED:
         qs = qs.order_by("-updated_at", "-id")
+    elif filters.sort == SORT_DUE:
+        running = Q(deadlines__state__in=["active", "warned", "breached"])
+        qs = qs.annotate(next_due=Min("deadlines__due_at", filter=running)).order_by(
+            F("next_due").asc(nulls_last=True), F("waiting_since").asc(nulls_last=True), "-id"
+        )
     else:
         qs = qs.order_by(F("waiting_since").asc(nulls_last=True), "-updated_at", "-id")
-    return qs.select_related("customer", "assignee", "team").prefetch_related("tags")
+    shown = Deadline.objects.filter(state__in=["active", "warned", "breached", "paused"])
+    return qs.select_related("customer", "assignee", "team").prefetch_related(
+        "tags", Prefetch("deadlines", queryset=shown, to_attr="open_deadlines")
+    )

@@ -8,13 +8,16 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from zabota.conversations.views import conversation, inbox, writes
+from zabota.conversations.views_board import board, route_now
 
 _C = "c/<int:number>/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", inbox.home, name="home"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("board/", board, name="board"),
     path(_C, conversation.conversation_detail, name="conversation"),
+    path(_C + "targets/", conversation.conversation_targets, name="conversation_targets"),
     path(_C + "reply/", writes.reply, name="conversation_reply"),
     path(_C + "note/", writes.note, name="conversation_note"),
     path(_C + "status/", writes.set_status, name="conversation_status"),
@@ -22,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(_C + "category/", writes.set_category, name="conversation_category"),
     path(_C + "subject/", writes.set_subject, name="conversation_subject"),
     path(_C + "assignee/", writes.assign, name="conversation_assign"),
+    path(_C + "route/", route_now, name="conversation_route"),
     path(_C + "team/", writes.set_team, name="conversation_team"),
     path(_C + "tags/", writes.set_tags, name="conversation_tags"),
     path(_C + "transfer/", writes.transfer, name="conversation_transfer"),

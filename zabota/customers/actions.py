@@ -35,8 +35,10 @@ def create_customer(
     first_name: str = "",
     last_name: str = "",
     identities: list[tuple[str, str]] | None = None,
+    tags: list[str] | None = None,
 ) -> Customer:
     normalized = [(kind, normalize(kind, value)) for kind, value in identities or []]
+    clean_tags = clean_customer_tags(tags or [])
     with transaction.atomic():
         for kind, value in normalized:
             if Identity.objects.filter(store=store, kind=kind, value=value).exists():
@@ -49,6 +51,7 @@ def create_customer(
             name=name.strip()[:200],
             first_name=first_name.strip()[:100],
             last_name=last_name.strip()[:100],
+            tags=clean_tags,
         )
         Identity.objects.bulk_create(
             [Identity(store=store, customer=customer, kind=kind, value=value) for kind, value in normalized]
@@ -137,15 +140,38 @@ def update_customer(
     name: str | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
+    tags: list[str] | None = None,
 ) -> Customer:
     fields: list[str] = []
     for field_name, value in (("name", name), ("first_name", first_name), ("last_name", last_name)):
         if value is not None:
             setattr(customer, field_name, value.strip())
             fields.append(field_name)
+    if tags is not None:
+        customer.tags = clean_customer_tags(tags)
+        fields.append("tags")
     if fields:
         customer.save(update_fields=[*fields, "updated_at"])
     return customer
+
+
+def clean_customer_tags(tags: list[str]) -> list[str]:
+    """Trimmed, unique regardless of case (the first spelling wins), at most 20 of 40 characters."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise InvalidInput(_("Tags must be strings."), field="tags")
+        cleaned = " ".join(tag.split())
+        if not cleaned or cleaned.casefold() in seen:
+            continue
+        if len(cleaned) > 40:
+            raise InvalidInput(_("A tag is longer than 40 characters."), field="tags")
+        seen.add(cleaned.casefold())
+        out.append(cleaned)
+    if len(out) > 20:
+        raise InvalidInput(_("A customer can have at most 20 tags."), field="tags")
+    return out
 
 
 def add_identity(*, customer: Customer, kind: str, value: str, by: Actor) -> Identity:

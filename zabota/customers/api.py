@@ -39,6 +39,7 @@ class CustomerOut(Schema):
     first_name: str
     last_name: str
     locale: str
+    tags: list[str]
     merged_into_id: int | None
     identities: list[IdentityOut]
     created_at: datetime
@@ -53,6 +54,7 @@ class CustomerIn(Schema):
     name: str = Field("", max_length=200)
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
+    tags: list[str] = Field(default_factory=list, max_length=20)
     identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
 
 
@@ -60,6 +62,7 @@ class CustomerPatch(Schema):
     name: str | None = Field(None, max_length=200)
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
+    tags: list[str] | None = Field(None, max_length=20, description="Replaces the tags (e.g. VIP).")
 
 
 class CustomerNoteIn(Schema):
@@ -113,6 +116,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
         name=payload.name,
         first_name=payload.first_name,
         last_name=payload.last_name,
+        tags=payload.tags,
         identities=[(i.kind, i.value) for i in payload.identities],
     )
     return Status(201, customer)

@@ -25,6 +25,8 @@ class Customer(TimeStamped):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     locale = models.CharField(_("language"), max_length=10, blank=True)
+    # Labels such as "VIP" that service-target policies match on (case-insensitive).
+    tags = models.JSONField(_("tags"), default=list, blank=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_customers"
     )

@@ -10,15 +10,18 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from zabota.announcements import actions as announcement_actions
 from zabota.conversations import actions as conversation_actions
 from zabota.conversations.models import Conversation, Macro
 from zabota.customers import actions as customer_actions
 from zabota.customers.models import Customer
 from zabota.demo.clock import Clock, frozen_at
+from zabota.demo.data.announcements import ANNOUNCEMENTS
 from zabota.demo.data.people import AGENTS, CUSTOMERS, STORE_NAME, STORE_SLUG, TEAMS, DemoAgent
 from zabota.demo.data.playbook import MACROS, SCRIPTS
 from zabota.demo.plan import SEED, VIP_CUSTOMERS, plan
 from zabota.demo.play import Cast, play
+from zabota.sla.actions import ensure_default_policies
 from zabota.stores import actions as store_actions
 from zabota.stores.actors import Actor
 from zabota.stores.models import ALL_SCOPES, Agent, Store, Team
@@ -88,6 +91,7 @@ def _customers(store: Store, system: Actor, agents: dict[str, Agent]) -> list[Cu
                 customer_actions.add_identity(customer=customer, kind=kind, value=value, by=system)
         if index in VIP_CUSTOMERS:
             customer_actions.add_note(customer=customer, text=VIP_NOTE, by=Actor.of_agent(agents["lead"]))
+            customer_actions.update_customer(customer=customer, by=system, tags=["VIP"])
         customers.append(customer)
     return customers
 
@@ -103,6 +107,27 @@ def _playbook(store: Store, admin: Agent) -> dict[str, Macro]:
             store=store, by=by, name=name, category=category, channel=channel, steps=list(steps)
         )
     return macros
+
+
+def seed_announcements(store: Store, lead: Agent, teams: dict[str, Team], *, now: datetime) -> None:
+    for spec in ANNOUNCEMENTS:
+        announcement_actions.publish(
+            store=store,
+            by=Actor.of_agent(lead),
+            draft=announcement_actions.Draft(
+                title=spec.title,
+                body=spec.body,
+                kind=spec.kind,
+                severity=spec.severity,
+                audience="teams" if spec.teams else "everyone",
+                teams=[teams[name] for name in spec.teams],
+                must_read=spec.must_read,
+                starts_at=now - timedelta(hours=spec.starts_hours_ago),
+                ends_at=now + timedelta(hours=spec.ends_in_hours) if spec.ends_in_hours else None,
+                is_incident=bool(spec.public_text),
+                public_text=spec.public_text,
+            ),
+        )
 
 
 def seed(*, now: datetime | None = None) -> SeedResult:
@@ -123,9 +148,11 @@ def seed(*, now: datetime | None = None) -> SeedResult:
             )
             clock.advance(timedelta(days=1))
             customers = _customers(store, system, agents)
+            ensure_default_policies(store=store, by=system)  # working hours, calls, chats, messages, VIP
         cast = Cast(store=store, agents=agents, teams=teams, customers=customers, macros=macros)
         rng = random.Random(SEED + 1)
         planned = plan()
         for item in planned:
             play(item, cast, now=now, rng=rng)
+        seed_announcements(store, agents["lead"], teams, now=now)
     return SeedResult(store=store, agents=AGENTS, token=raw_token, conversations=len(planned))

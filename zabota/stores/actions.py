@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zabota.core.errors import Conflict, InvalidInput
+from zabota.stores import vocabulary
 from zabota.stores.actors import Actor
 from zabota.stores.models import ALL_SCOPES, Agent, ApiToken, Role, Store, Team, Tier, hash_token
 from zabota.stores.permissions import Perm, require
@@ -123,9 +124,15 @@ def update_agent(
     display_name: str | None = None,
     is_active: bool | None = None,
     signature: str | None = None,
+    skills: list[str] | None = None,
+    channel_capacity: dict[str, int] | None = None,
 ) -> Agent:
     own_profile = by.agent is not None and by.agent.pk == agent.pk
-    if not (own_profile and role is None and tier is None and teams is None and is_active is None):
+    routing_fields = skills is not None or channel_capacity is not None
+    personal_only = (
+        role is None and tier is None and teams is None and is_active is None and not routing_fields
+    )
+    if not (own_profile and personal_only):
         require(by, Perm.MANAGE_TEAM, store=agent.store_id)
     else:
         # one's own profile: any active member of the store, not a deactivated one
@@ -157,6 +164,12 @@ def update_agent(
     if signature is not None:
         agent.signature = signature
         fields.append("signature")
+    if skills is not None:
+        agent.skills = _clean_skills(skills)
+        fields.append("skills")
+    if channel_capacity is not None:
+        agent.channel_capacity = _clean_channel_capacity(channel_capacity)
+        fields.append("channel_capacity")
     with transaction.atomic():
         if fields:
             agent.save(update_fields=[*fields, "updated_at"])
@@ -165,6 +178,31 @@ def update_agent(
                 raise InvalidInput(_("The team does not belong to this store."), field="teams")
             agent.teams.set(teams)
     return agent
+
+
+def _clean_skills(skills: list[str]) -> list[str]:
+    """Known conversation categories, each once, in the order of the category list."""
+    known = vocabulary.category_values()
+    unknown = sorted({str(s) for s in skills} - known)
+    if unknown:
+        raise InvalidInput(
+            _("Unknown categories: %(names)s.") % {"names": ", ".join(unknown)[:200]}, field="skills"
+        )
+    return [value for value, _label in vocabulary.CATEGORIES if value in set(skills)]
+
+
+def _clean_channel_capacity(capacity: dict[str, int]) -> dict[str, int]:
+    known = vocabulary.channel_values()
+    cleaned: dict[str, int] = {}
+    for channel, value in capacity.items():
+        if channel not in known:
+            raise InvalidInput(
+                _("Unknown channel “%(channel)s”.") % {"channel": str(channel)[:30]}, field="channel_capacity"
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            raise InvalidInput(_("Capacity must be between 0 and 100."), field=f"capacity_{channel}")
+        cleaned[channel] = value
+    return dict(sorted(cleaned.items()))
 
 
 def update_store(

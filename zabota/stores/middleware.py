@@ -7,8 +7,11 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from zabota.stores.models import Agent
+from zabota.stores.presence import heartbeat
 
 SESSION_STORE_KEY = "zabota_store_id"
+#: Sent by pages that refresh themselves on a timer: such a request is not a sign the agent is there.
+POLL_HEADER = "X-Zabota-Poll"
 
 
 def current_agent(request: HttpRequest) -> Agent | None:
@@ -32,4 +35,6 @@ class CurrentAgentMiddleware:
         agent = current_agent(request)
         request.agent = agent  # type: ignore[attr-defined]
         request.store = agent.store if agent is not None else None  # type: ignore[attr-defined]
+        if agent is not None and POLL_HEADER not in request.headers:
+            heartbeat(agent=agent)
         return self.get_response(request)

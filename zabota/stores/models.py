@@ -69,12 +69,21 @@ class Team(TimeStamped):
         return self.name
 
 
+class Presence(models.TextChoices):
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
 class AgentQuerySet(models.QuerySet["Agent"]):
     def for_store(self, store: Store | int) -> AgentQuerySet:
         return self.filter(store=store)
 
     def active(self) -> AgentQuerySet:
         return self.filter(is_active=True)
+
+    def online(self) -> AgentQuerySet:
+        return self.filter(is_active=True, presence=Presence.ONLINE)
 
 
 class Agent(TimeStamped):
@@ -90,6 +99,14 @@ class Agent(TimeStamped):
     photo_url = models.CharField(_("photo URL"), max_length=500, blank=True)
     signature = models.TextField(_("signature"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    presence = models.CharField(
+        _("presence"), max_length=8, choices=Presence.choices, default=Presence.OFFLINE
+    )
+    # True when the presence job (not the agent) set the current presence: a heartbeat brings them back.
+    presence_auto = models.BooleanField(default=False)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    skills = models.JSONField(_("skills (conversation categories)"), default=list, blank=True)
+    channel_capacity = models.JSONField(_("capacity per channel"), default=dict, blank=True)
 
     objects = AgentQuerySet.as_manager()
 
@@ -111,6 +128,15 @@ class Agent(TimeStamped):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def capacity_for(self, channel: str) -> int:
+        """How many open conversations of ``channel`` the agent takes at once (``capacity`` by default)."""
+        value = (self.channel_capacity or {}).get(channel)
+        return value if isinstance(value, int) and not isinstance(value, bool) else self.capacity
+
+    def has_skill(self, category: str) -> bool:
+        """An agent without skills takes every category."""
+        return not self.skills or category in self.skills
 
 
 class Scope(models.TextChoices):

@@ -22,6 +22,8 @@ class Perm(StrEnum):
     MANAGE_TOKENS = "manage_tokens"
     MANAGE_TEAM = "manage_team"
     MANAGE_STORE = "manage_store"
+    MANAGE_ANNOUNCEMENTS = "manage_announcements"
+    MANAGE_SERVICE_TARGETS = "manage_service_targets"
 
 
 _ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -34,6 +36,8 @@ _ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.MERGE_CUSTOMERS,
             Perm.MANAGE_MACROS,
             Perm.MANAGE_SCRIPTS,
+            Perm.MANAGE_ANNOUNCEMENTS,
+            Perm.MANAGE_SERVICE_TARGETS,
         }
     ),
     Role.ADMIN: frozenset(Perm),

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 from django.views.generic import RedirectView
 
-from zabota.stores.views import agents, store, tokens
+from zabota.stores.views import agents, presence, routing, store, tokens
 
 app_name = "stores"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", store.store_settings, name="settings"),
     path("profile/", store.profile, name="profile"),
+    path("presence/", presence.presence, name="presence"),
+    path("routing/", routing.routing_settings, name="routing"),
     path("agents/", agents.agent_list, name="agents"),
     path("agents/new/", agents.agent_create, name="agent_create"),
     path("agents/<int:pk>/", agents.agent_edit, name="agent_edit"),

@@ -65,8 +65,11 @@ def emit_many(
     def _enqueue() -> None:
         from zabota.webhooks.tasks import deliver_webhook
 
-        for delivery_id in ids:
-            deliver_webhook.enqueue(delivery_id)
+        # One transaction for all the queue rows (the database task backend): a sweep or a batch that
+        # emits a thousand events must not pay a thousand commits.
+        with transaction.atomic():
+            for delivery_id in ids:
+                deliver_webhook.enqueue(delivery_id)
 
     transaction.on_commit(_enqueue)
     return ids

@@ -16,9 +16,12 @@ class WebhookEvent(models.TextChoices):
     CONVERSATION_CREATED = "conversation.created", "conversation.created"
     CONVERSATION_UPDATED = "conversation.updated", "conversation.updated"
     CONVERSATION_STATUS_CHANGED = "conversation.status_changed", "conversation.status_changed"
+    CONVERSATION_SLA_WARNED = "conversation.sla_warned", "conversation.sla_warned"
+    CONVERSATION_SLA_BREACHED = "conversation.sla_breached", "conversation.sla_breached"
     MESSAGE_CREATED = "message.created", "message.created"
     CUSTOMER_CREATED = "customer.created", "customer.created"
     CUSTOMER_MERGED = "customer.merged", "customer.merged"
+    NOTIFICATION_CREATED = "notification.created", "notification.created"
 
 
 def _new_secret() -> str:

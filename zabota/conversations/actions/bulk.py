@@ -41,6 +41,7 @@ from zabota.conversations.models import (
     Status,
 )
 from zabota.conversations.serializers import conversation_payload, message_payload
+from zabota.conversations.targets import deferred_refresh, refresh_targets
 from zabota.conversations.threading import apply_inbound, continue_or_link, reopen_event_type
 from zabota.core import realtime
 from zabota.core.errors import DomainError, InvalidInput
@@ -90,7 +91,7 @@ def receive_batch(*, store: Store, inbounds: Sequence[Inbound]) -> list[Received
         else:
             valid.append(index)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), deferred_refresh():
             _receive_valid(store, inbounds, valid, results)
     except IntegrityError:
         from zabota.conversations.actions.inbound import deliver
@@ -254,6 +255,8 @@ class _Plan:
         ]
         Message.objects.bulk_create(messages)
         self._events(messages)
+        touched = {c.pk: c for _i, c, _customer in self.routes}
+        refresh_targets(touched, conversations=list(touched.values()), fresh={c.pk for c in self.new})
         self._webhooks(messages)
         by_external: dict[tuple[str, str], Message] = {}
         for (index, _conversation, _customer), message in zip(self.routes, messages, strict=True):
@@ -267,6 +270,10 @@ class _Plan:
                     message_id=first.pk, conversation_id=first.conversation_id, duplicate=True
                 )
         self._realtime(messages)
+        if self.new:
+            from zabota.conversations.routing import route_new
+
+            route_new(self.new)
 
     def _events(self, messages: list[Message]) -> None:
         actor = Actor.customer()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from zabota.conversations.actions._common import announce_update, check_can_work, record_event
 from zabota.conversations.models import Conversation, EventType, Message, Status
+from zabota.conversations.targets import refresh_targets
 from zabota.core.errors import Conflict, InvalidInput
 from zabota.customers import actions as customer_actions
 from zabota.customers.models import Customer, CustomerMerge
@@ -70,6 +71,7 @@ def merge_conversations(*, source: Conversation, target: Conversation, by: Actor
             status_changed=True,
         )
         announce_update(target, changes={"merged_from": source.pk})
+        refresh_targets([source.pk, target.pk])
     return target
 
 
@@ -89,6 +91,7 @@ def merge_customers(*, source: Customer, target: Customer, by: Actor) -> Custome
                 by=by,
                 payload={"from": source.pk, "to": target.pk, "merge_id": merge.pk},
             )
+        refresh_targets(conversation_ids)
     return merge
 
 
@@ -106,4 +109,5 @@ def unmerge_customers(*, merge: CustomerMerge, by: Actor) -> Customer:
                 by=by,
                 payload={"from": merge.target_id, "to": source.pk, "unmerge_id": merge.pk},
             )
+        refresh_targets(conversation_ids)
     return source

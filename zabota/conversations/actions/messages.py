@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zabota.announcements.actions import check_can_reply
 from zabota.connectors.inbound import InboundAttachment
 from zabota.conversations.actions._common import announce_update, check_can_work, record_event
 from zabota.conversations.models import (
@@ -26,6 +27,7 @@ from zabota.conversations.models import (
     Status,
 )
 from zabota.conversations.serializers import conversation_payload, message_payload
+from zabota.conversations.targets import deferred_refresh, refresh_targets
 from zabota.conversations.threading import apply_inbound, continue_or_link, reopen_event_type
 from zabota.core import realtime
 from zabota.core.errors import InvalidInput, PayloadTooLarge
@@ -135,6 +137,10 @@ def open_conversation(
                 store_id, "conversation.created", "agents", {"conversation_id": conversation_id}
             )
         )
+        if by.agent is None:  # an agent who opens a conversation keeps it; others' go to routing
+            from zabota.conversations.routing import route_new
+
+            route_new([conversation])
     return conversation
 
 
@@ -187,7 +193,7 @@ def receive_message(
         if existing is not None:
             return existing
     try:
-        with transaction.atomic():
+        with transaction.atomic(), deferred_refresh():
             return _receive(
                 store=store,
                 customer=customer,
@@ -228,6 +234,7 @@ def _receive(
     conversation: Conversation | None,
 ) -> Message:
     now = timezone.now()
+    opened: set[int] = set()
     if conversation is None:
         conversation, previous = _find_thread(
             store=store, customer=customer, channel=channel, external_thread_id=external_thread_id
@@ -243,6 +250,7 @@ def _receive(
                 external_thread_id=external_thread_id,
                 previous=previous,
             )
+            opened = {conversation.pk}
     message = Message.objects.create(
         store=store,
         conversation=conversation,
@@ -271,6 +279,9 @@ def _receive(
         )
         announce_update(conversation, changes={"status": [old_status, Status.OPEN]}, status_changed=True)
     _announce_message(message)
+    if conversation.customer_id == customer.pk:
+        conversation.customer = customer  # the policies match on its tags: saves reloading it
+    refresh_targets([conversation.pk], conversations=[conversation], fresh=opened)
     return message
 
 
@@ -301,13 +312,14 @@ def reply(
 ) -> Message:
     """An agent's (or the bot's) public answer to the customer."""
     check_can_work(by, conversation)
+    check_can_reply(by=by)  # pending must-read announcements block an agent's reply (a store setting)
     _check_text(text, required=not attachments)
     check_attachments(attachments)
     if set_status is not None and set_status not in Status.values:
         raise InvalidInput(_("Unknown status “%(status)s”.") % {"status": set_status[:30]}, field="status")
     from zabota.conversations.actions.properties import set_status as change_status
 
-    with transaction.atomic():
+    with transaction.atomic(), deferred_refresh():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         now = timezone.now()
         author_kind = AuthorKind.BOT if by.kind == "bot" else AuthorKind.AGENT
@@ -350,6 +362,7 @@ def reply(
         if target_status and target_status != conversation.status:
             change_status(conversation=conversation, status=target_status, by=by)
         _announce_message(message)
+        refresh_targets([conversation.pk])
     return message
 
 

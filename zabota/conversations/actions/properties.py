@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from zabota.conversations.actions._common import announce_update, check_can_work, record_event
 from zabota.conversations.models import Category, Conversation, EventType, Priority, Status, Tag
+from zabota.conversations.targets import refresh_targets
 from zabota.core.errors import Conflict, InvalidInput, PermissionDenied
 from zabota.stores.actors import Actor
 from zabota.stores.models import Agent, Team, Tier
@@ -54,6 +55,7 @@ def assign(*, conversation: Conversation, to: Agent | None, by: Actor) -> Conver
             payload={"from": previous, "to": to.pk if to else None, "to_name": to.display_name if to else ""},
         )
         announce_update(conversation, changes={"assignee_id": [previous, to.pk if to else None]})
+        refresh_targets([conversation.pk])
     return conversation
 
 
@@ -73,6 +75,7 @@ def set_team(*, conversation: Conversation, team: Team | None, by: Actor) -> Con
             payload={"from": previous, "to": team.pk if team else None, "to_name": team.name if team else ""},
         )
         announce_update(conversation, changes={"team_id": [previous, team.pk if team else None]})
+        refresh_targets([conversation.pk])
     return conversation
 
 
@@ -118,6 +121,7 @@ def transfer(
                 "team_id": [before["team_id"], conversation.team_id],
             },
         )
+        refresh_targets([conversation.pk])
     return conversation
 
 
@@ -164,6 +168,7 @@ def escalate(
         if previous_assignee != conversation.assignee_id:
             changes["assignee_id"] = [previous_assignee, conversation.assignee_id]
         announce_update(conversation, changes=changes)
+        refresh_targets([conversation.pk])
     return conversation
 
 
@@ -206,6 +211,7 @@ def set_status(*, conversation: Conversation, status: str, by: Actor) -> Convers
             payload={"from": previous, "to": status},
         )
         announce_update(conversation, changes={"status": [previous, status]}, status_changed=True)
+        refresh_targets([conversation.pk])
     return conversation
 
 
@@ -226,6 +232,7 @@ def _set_choice(
         conversation.save(update_fields=[field, "updated_at"])
         record_event(conversation=conversation, type=event, by=by, payload={"from": previous, "to": value})
         announce_update(conversation, changes={field: [previous, value]})
+        refresh_targets([conversation.pk])
     return conversation
 
 

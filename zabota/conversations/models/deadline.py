@@ -41,8 +41,8 @@ class DeadlineQuerySet(models.QuerySet["Deadline"]):
         return self.filter(state__in=RUNNING_STATES)
 
     def due_for_check(self, now: object) -> DeadlineQuerySet:
-        """Rows whose next transition (warning or breach) has come: what the sweep handles."""
-        return self.filter(next_check_at__lte=now, state__in=RUNNING_STATES)
+        """Rows whose next step (warning, breach, admin escalation) has come: what the sweep handles."""
+        return self.filter(next_check_at__lte=now)
 
 
 class Deadline(models.Model):
@@ -77,7 +77,9 @@ class Deadline(models.Model):
             models.Index(
                 fields=["next_check_at"],
                 name="deadline_next_check",
-                condition=Q(state__in=["active", "warned"]),
+                # Running rows, and breached rows waiting for their admin escalation. A query with
+                # ``next_check_at <= x`` implies the condition, so SQLite uses the index too.
+                condition=Q(next_check_at__isnull=False),
             ),
             models.Index(fields=["store", "state", "due_at"], name="deadline_store_state_due"),
         ]

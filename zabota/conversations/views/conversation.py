@@ -11,12 +11,15 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from zabota.conversations import targets
 from zabota.conversations.models import (
     Category,
     Conversation,
     ConversationEvent,
+    Deadline,
     Macro,
     Message,
     Priority,
@@ -120,7 +123,34 @@ def page_context(request: HttpRequest, conversation: Conversation) -> dict[str, 
         "can_assign_others": has_perm(actor, Perm.ASSIGN_OTHERS),
         "can_merge": has_perm(actor, Perm.MERGE_CONVERSATIONS),
         "is_l2": conversation.tier == Tier.L2,
+        "targets": targets_of(conversation),
     }
+
+
+def targets_of(conversation: Conversation) -> list[dict[str, object]]:
+    """The service-target panel: running and paused cycles, then the latest met one of each kind."""
+    now = timezone.now()
+    rows = list(Deadline.objects.for_store(conversation.store_id).filter(conversation=conversation))
+    shown = [r for r in rows if r.state in targets.shown_states()]
+    latest_met: dict[str, Deadline] = {}
+    for row in rows:
+        newer = row.kind not in latest_met or row.seq > latest_met[row.kind].seq
+        if row.state == "met" and row.kind not in {r.kind for r in shown} and newer:
+            latest_met[row.kind] = row
+    ordered = sorted(shown, key=lambda r: (r.state == "paused", r.due_at or now)) + list(latest_met.values())
+    return [targets.describe(r, now) for r in ordered]
+
+
+@require_GET
+@agent_required
+def conversation_targets(request: HttpRequest, number: int) -> HttpResponse:
+    """The panel alone, for its 30 s refresh."""
+    conversation = get_conversation(request, number)
+    return render(
+        request,
+        "conversations/_targets.html",
+        {"conversation": conversation, "targets": targets_of(conversation)},
+    )
 
 
 @require_GET

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from zabota.conversations import targets
 from zabota.conversations.models import Category, Channel, Priority, Status, Tag
 from zabota.conversations.queries import (
     SORTS,
@@ -44,6 +45,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     for conversation in page.object_list:
         conversation.waiting = waiting_label(conversation.waiting_since, now)
+        due = targets.nearest(getattr(conversation, "open_deadlines", []))
+        conversation.target = targets.describe(due, now) if due is not None else None
     counts = view_counts(agent, team_ids)
     context: dict[str, Any] = {
         "filters": filters,

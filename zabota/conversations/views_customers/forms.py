@@ -25,6 +25,18 @@ class CustomerNameForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
 
 
+class CustomerTagsForm(forms.Form):
+    tags = forms.CharField(
+        label=_("Tags"),
+        max_length=1000,
+        required=False,
+        help_text=_("Comma separated, e.g. VIP. Service-target policies can match them."),
+    )
+
+    def clean_tags(self) -> list[str]:
+        return [t for t in (part.strip() for part in self.cleaned_data["tags"].split(",")) if t]
+
+
 class IdentityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=list(IDENTITY_KIND_LABELS.items()))
     value = forms.CharField(label=_("Value"), max_length=254)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zabota.conversations.models import Conversation
-from zabota.conversations.views_customers.forms import CustomerNameForm, IdentityForm, NoteForm
+from zabota.conversations.targets import refresh_customer_targets
+from zabota.conversations.views_customers.forms import (
+    CustomerNameForm,
+    CustomerTagsForm,
+    IdentityForm,
+    NoteForm,
+)
 from zabota.core.errors import DomainError
 from zabota.customers import actions
 from zabota.customers.models import Customer, CustomerMerge, Identity
@@ -58,6 +65,8 @@ def profile_context(request: HttpRequest, customer: Customer, **forms_: forms.Fo
             }
         ),
         "identity_form": forms_.get("identity_form") or IdentityForm(),
+        "tags_form": forms_.get("tags_form")
+        or CustomerTagsForm(initial={"tags": ", ".join(customer.tags or [])}),
         "note_form": forms_.get("note_form") or NoteForm(),
     }
 
@@ -87,6 +96,25 @@ def customer_rename(request: HttpRequest, pk: int) -> HttpResponse:
         add_domain_error(form, exc)
         return _profile_with_error(request, customer, exc.status, name_form=form)
     messages.success(request, _("The customer was saved."))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@agent_required
+@require_POST
+def customer_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    """Replace the customer's tags; their open conversations are re-checked against the policies."""
+    customer = get_customer(request, pk)
+    form = CustomerTagsForm(request.POST)
+    if not form.is_valid():
+        return _profile_with_error(request, customer, 400, tags_form=form)
+    try:
+        with transaction.atomic():
+            actions.update_customer(customer=customer, by=actor_of(request), tags=form.cleaned_data["tags"])
+            refresh_customer_targets(customer.pk)
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return _profile_with_error(request, customer, exc.status, tags_form=form)
+    messages.success(request, _("The tags were saved."))
     return redirect("customers:detail", pk=customer.pk)
 
 

@@ -89,6 +89,8 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "tier": agent.tier,
                 "teams": list(agent.teams.all()),
                 "capacity": agent.capacity,
+                "skills": agent.skills,
+                **{f"capacity_{channel}": value for channel, value in agent.channel_capacity.items()},
             },
         )
         return render(request, _AGENT_FORM, {**context, "form": form})
@@ -105,6 +107,8 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
             tier=data["tier"],
             teams=list(data["teams"]),
             capacity=data["capacity"],
+            skills=data["skills"],
+            channel_capacity=form.channel_capacity(),
         )
     except DomainError as exc:
         return render_form_error(request, _AGENT_FORM, context, form, exc)

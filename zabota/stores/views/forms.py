@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from zabota.stores import vocabulary
 from zabota.stores.models import Role, Scope, Store, Team, Tier
 
 
@@ -69,7 +70,31 @@ class AgentCreateForm(_AgentFields):
 
 
 class AgentEditForm(_AgentFields):
-    pass
+    """Adds routing: skills (empty = every category) and a capacity per channel (empty = the default)."""
+
+    skills = forms.MultipleChoiceField(
+        label=_("Skills"),
+        choices=lambda: list(vocabulary.CATEGORIES),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Categories routed to this agent; none chosen means every category."),
+    )
+
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, store=store, **kwargs)
+        for channel, label in vocabulary.CHANNELS:
+            self.fields[f"capacity_{channel}"] = forms.IntegerField(
+                label=_("Max open conversations: %(channel)s") % {"channel": label},
+                required=False,
+                help_text=_("Empty: the general maximum above."),
+            )
+
+    def channel_capacity(self) -> dict[str, int]:
+        """Per-channel capacities entered (empty fields left out); call after ``is_valid``."""
+        values = {
+            channel: self.cleaned_data.get(f"capacity_{channel}") for channel, _l in vocabulary.CHANNELS
+        }
+        return {channel: value for channel, value in values.items() if value is not None}
 
 
 class TeamForm(forms.Form):
