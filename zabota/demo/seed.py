@@ -13,6 +13,7 @@ from django.utils import timezone
 from zabota.announcements import actions as announcement_actions
 from zabota.conversations import actions as conversation_actions
 from zabota.conversations.models import Conversation, Macro
+from zabota.conversations.sweep import sweep_deadlines
 from zabota.customers import actions as customer_actions
 from zabota.customers.models import Customer
 from zabota.demo.clock import Clock, frozen_at
@@ -24,7 +25,8 @@ from zabota.demo.play import Cast, play
 from zabota.sla.actions import ensure_default_policies
 from zabota.stores import actions as store_actions
 from zabota.stores.actors import Actor
-from zabota.stores.models import ALL_SCOPES, Agent, Store, Team
+from zabota.stores.models import ALL_SCOPES, Agent, Presence, Store, Team
+from zabota.stores.presence import set_presence
 
 VIP_NOTE = "Постоянный покупатель: больше 15 заказов за год. Отвечать в приоритете, по возможности — бонус."
 
@@ -155,4 +157,10 @@ def seed(*, now: datetime | None = None) -> SeedResult:
         for item in planned:
             play(item, cast, now=now, rng=rng)
         seed_announcements(store, agents["lead"], teams, now=now)
+        # Two agents on shift, so routing and the operations board have someone to show.
+        for key in ("olga", "sergey"):
+            set_presence(agent=agents[key], presence=Presence.ONLINE, by=Actor.of_agent(agents[key]))
+    # Targets that ran out during the played history become warnings and breaches now, as the worker's
+    # sweep would have recorded them; their notifications are sent by the worker once `serve` runs.
+    sweep_deadlines(now)
     return SeedResult(store=store, agents=AGENTS, token=raw_token, conversations=len(planned))
