@@ -15,8 +15,8 @@ pytestmark = BROWSER
 
 LOGIN_RU = {"h1": "Вход в Zabota", "user": "Логин", "password": "Пароль", "submit": "Войти"}
 LOGIN_EN = {"h1": "Log in to Zabota", "user": "Login", "password": "Password", "submit": "Log in"}
-INBOX_RU = ["Входящие", "Клиенты", "Макросы", "Сценарии", "Настройки", "Вебхуки"]
-INBOX_EN = ["Inbox", "Customers", "Macros", "Scripts", "Settings", "Webhooks"]
+INBOX_RU = ["Входящие", "Табло", "Клиенты", "Объявления", "Макросы", "Сценарии", "Настройки", "Вебхуки"]
+INBOX_EN = ["Inbox", "Board", "Customers", "Announcements", "Macros", "Scripts", "Settings", "Webhooks"]
 
 
 def _expect_login(page: Page, lang: str, labels: dict[str, str]) -> None:

@@ -230,9 +230,12 @@ def test_worker_killed_mid_task_the_task_runs_again_and_sends_once(worker_db):
     markers.mkdir()
     store_id = worker_db.python(
         "from zabota.stores.models import Store\n"
+        "from tests.factories import make_agent\n"
         "from tests.core.worker_tasks import slow_effect\n"
         "store = Store.objects.create(name='Тест', slug='test')\n"
-        f"slow_effect.enqueue(store_id=store.pk, key='order-42-delayed', marker_dir={str(markers)!r}, seconds=4)\n"
+        "agent = make_agent(store, name='Ольга')\n"
+        "slow_effect.enqueue(store_id=store.pk, agent_id=agent.pk, key='order-42-delayed', "
+        f"marker_dir={str(markers)!r}, seconds=4)\n"
         "print(store.pk)"
     )
     first = worker_db.start_worker("w-a")
@@ -255,7 +258,8 @@ def test_worker_killed_mid_task_the_task_runs_again_and_sends_once(worker_db):
     assert len(list(markers.glob("done-*"))) == 1
     assert (markers / "sent.log").read_text().splitlines() == ["order-42-delayed"]
     assert worker_db.rows(
-        f"select count(*) from core_counter where store_id = {int(store_id)} and name = 'sent:order-42-delayed'"  # noqa: S608
+        f"select count(*) from notify_notification where store_id = {int(store_id)} "  # noqa: S608
+        "and dedupe_key = 'order-42-delayed'"
     ) == [(1,)]
     [(status, worker_ids)] = worker_db.rows(
         "select status, worker_ids from django_tasks_database_dbtaskresult "

@@ -34,16 +34,22 @@ def always_fails(store_id: int) -> None:
 
 
 @task()
-def slow_effect(*, store_id: int, key: str, marker_dir: str, seconds: float) -> str:
-    """Sends its "notification" once (deduped on a unique row), then works for ``seconds``.
+def slow_effect(*, store_id: int, agent_id: int, key: str, marker_dir: str, seconds: float) -> str:
+    """Notifies the agent (``notify`` dedupes on the key), then works for ``seconds``.
 
-    A worker killed during the sleep leaves the result RUNNING; the re-run must not send again.
+    A worker killed during the sleep leaves the result RUNNING; the re-run must not notify again.
     """
-    from zabota.core.models import Counter
+    from zabota.notify.actions import notify
 
     markers = Path(marker_dir)
     (markers / f"start-{os.getpid()}-{time.monotonic_ns()}").touch()
-    _counter, created = Counter.objects.get_or_create(store_id=store_id, name=f"sent:{key}")
+    created = notify(
+        store_id=store_id,
+        agent_ids=[agent_id],
+        kind="sla.breached",
+        title="Заказ 42: доставка задерживается",
+        dedupe_key=key,
+    )
     if created:
         with (markers / "sent.log").open("a") as log:
             log.write(f"{key}\n")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zabota.core.models import TimeStamped
 from zabota.stores.models import Agent, Store, Team
@@ -35,7 +36,7 @@ class Audience(models.TextChoices):
 class Phase(models.TextChoices):
     """Where an announcement is in its life, derived from its dates (never stored)."""
 
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("announcements", "Active")
     SCHEDULED = "scheduled", _("Scheduled")
     ENDED = "ended", _("Ended")
     ARCHIVED = "archived", _("Archived")

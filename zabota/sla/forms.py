@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zabota.sla.actions import CATEGORIES, CHANNELS, PRIORITIES, PolicyFields
@@ -70,7 +70,7 @@ def parse_intervals(text: str) -> list[list[str]]:
         pieces = [p.strip() for p in part.replace("–", "-").replace("—", "-").split("-")]
         if len(pieces) != 2 or not all(pieces):
             raise forms.ValidationError(
-                _t("Write intervals as 09:00–13:00, separated by commas (got “%(part)s”).")
+                gettext("Write intervals as 09:00–13:00, separated by commas (got “%(part)s”).")
                 % {"part": part[:30]}
             )
         out.append(pieces)
@@ -163,7 +163,7 @@ def _choices(labels: dict[str, Any]) -> list[tuple[str, Any]]:
 
 class PolicyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
     channels = forms.MultipleChoiceField(
         label=_("Channels"),
         choices=_choices(CHANNEL_LABELS),
@@ -215,7 +215,7 @@ class PolicyForm(forms.Form):
         help_text=_("Calls and chats only: from arrival until an agent takes it."),
     )
     warn_percent = forms.IntegerField(
-        label=_("Warn at, % of the target"), min_value=1, max_value=100, initial=75
+        label=_("Warn at (percent of the target)"), min_value=1, max_value=100, initial=75
     )
     breach_raise_priority = forms.BooleanField(label=_("On breach: raise the priority"), required=False)
     breach_reassign = forms.BooleanField(label=_("On breach: reassign"), required=False)

@@ -106,7 +106,7 @@ class Policy(TimeStamped):
     update_business = models.BooleanField(_("periodic update in business time"), default=False)
     resolution_business = models.BooleanField(_("resolution in business time"), default=False)
     queue_wait_seconds = models.PositiveIntegerField(_("maximum queue wait, seconds"), null=True, blank=True)
-    warn_percent = models.PositiveSmallIntegerField(_("warn at, % of the target"), default=75)
+    warn_percent = models.PositiveSmallIntegerField(_("warn at (percent of the target)"), default=75)
     breach_raise_priority = models.BooleanField(_("raise the priority on breach"), default=False)
     breach_reassign = models.BooleanField(_("reassign on breach"), default=False)
     breach_escalate_l2 = models.BooleanField(_("escalate to L2 on breach"), default=False)
