@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/", include("zabota.conversations.manage_urls")),
     path("settings/", include("zabota.stores.urls")),
     path("settings/webhooks/", include("zabota.webhooks.urls")),
+    path("settings/email/", include("zabota.connectors.urls")),
     path("settings/tasks/", include("zabota.core.urls")),
     path("settings/service-targets/", include("zabota.sla.urls")),
     path("notifications/", include("zabota.notify.urls")),

@@ -14,9 +14,10 @@ def test_openapi_schema_lists_the_paths(api):
     response = api.client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert len(paths) == 36
+    assert len(paths) == 37
     assert set(paths["/api/v1/conversations/{id}"]) == {"get", "patch"}
     assert "requestBody" in paths["/api/v1/inbound/messages"]["post"]
+    assert "message/rfc822" in paths["/api/v1/inbound/email/{mailbox_id}"]["post"]["requestBody"]["content"]
     assert response.json()["components"]["securitySchemes"] == {
         "ScopedTokenAuth": {"type": "http", "scheme": "bearer"}
     }

@@ -146,6 +146,7 @@ class RawEmail(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     message_id = models.CharField(max_length=998, blank=True)
+    sender = models.CharField(max_length=254, blank=True)  # From address, lower-cased: the rate limit
     imap_folder = models.CharField(max_length=200, blank=True)
     imap_uidvalidity = models.BigIntegerField(null=True, blank=True)
     imap_uid = models.BigIntegerField(null=True, blank=True)
@@ -169,6 +170,7 @@ class RawEmail(models.Model):
         indexes = [
             models.Index(fields=["store", "status", "received_at"], name="rawemail_store_status"),
             models.Index(fields=["store", "message_id"], name="rawemail_store_msgid"),
+            models.Index(fields=["store", "sender", "received_at"], name="rawemail_store_sender"),
         ]
         ordering = ["-id"]
 

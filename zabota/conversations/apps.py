@@ -25,3 +25,8 @@ class ConversationsConfig(AppConfig):
         from zabota.conversations.jobs import JOB_NAME, retry_stuck_inbound_task
 
         register_job(JOB_NAME, retry_stuck_inbound_task, every=timedelta(minutes=1))
+
+        from zabota.conversations.email_inbound import POLL_JOB_NAME, poll_mailboxes_task
+
+        # each mailbox is polled when its own interval has passed; this only bounds the latency
+        register_job(POLL_JOB_NAME, poll_mailboxes_task, every=timedelta(seconds=10))

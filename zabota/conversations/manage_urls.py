@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
+from zabota.conversations import views_email
 from zabota.conversations.views_manage import macros, scripts
 
 app_name = "manage"
@@ -18,4 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("scripts/new/", scripts.script_create, name="script_create"),
     path("scripts/<int:pk>/", scripts.script_edit, name="script_edit"),
     path("scripts/<int:pk>/delete/", scripts.script_delete, name="script_delete"),
+    path("email/received/", views_email.raw_email_list, name="raw_emails"),
+    path("email/received/<int:pk>.eml", views_email.raw_email_download, name="raw_email_download"),
+    path("email/received/<int:pk>/process/", views_email.raw_email_process, name="raw_email_process"),
 ]

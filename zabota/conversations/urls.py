@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from zabota.conversations.views import conversation, inbox, writes
+from zabota.conversations.views import conversation, email_delivery, inbox, writes
 from zabota.conversations.views_board import board, route_now
 
 _C = "c/<int:number>/"
@@ -34,4 +34,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(_C + "macro/preview/", writes.macro_preview, name="conversation_macro_preview"),
     path(_C + "macro/apply/", writes.macro_apply, name="conversation_macro_apply"),
     path(_C + "customer-note/", writes.customer_note, name="conversation_customer_note"),
+    path(_C + "messages/<int:message_id>/resend/", email_delivery.resend, name="conversation_message_resend"),
 ]

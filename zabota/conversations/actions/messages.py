@@ -336,6 +336,10 @@ def reply(
             created_at=now,
         )
         _store_attachments(message, attachments)
+        if conversation.channel == Channel.EMAIL:
+            from zabota.conversations.email_outbound import queue_email
+
+            queue_email(message)
         fields = ["last_message_at", "message_count", "waiting_since", "updated_at"]
         conversation.last_message_at = now
         conversation.message_count += 1

@@ -26,3 +26,17 @@
     }
   });
 })();
+/* Received emails: remote images stay blocked until the agent asks for them (no referrer sent). */
+document.addEventListener("click", function (evt) {
+  "use strict";
+  var button = evt.target.closest ? evt.target.closest("[data-show-images]") : null;
+  if (!button) { return; }
+  var original = button.closest(".email-original");
+  if (!original) { return; }
+  original.querySelectorAll("img[data-remote-src]").forEach(function (img) {
+    img.referrerPolicy = "no-referrer";
+    img.src = img.getAttribute("data-remote-src");
+    img.removeAttribute("data-remote-src");
+  });
+  button.disabled = true;
+});
