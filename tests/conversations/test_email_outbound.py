@@ -631,3 +631,17 @@ def test_resend_needs_post(
     client.force_login(agent.user)
 
     assert client.get(resend_url(conversation, message)).status_code == 405
+
+
+def test_the_reply_page_says_not_sent_when_there_is_no_mailbox(store, agent, client):
+    conversation = make_conversation(store, channel="email", text="Вопрос", customer=make_customer(store))
+    client.force_login(agent.user)
+
+    response = client.post(
+        f"/c/{conversation.number}/reply/", {"text": "Ответ без почты", "then": ""}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The reply is saved in the conversation. Not sent: the store has no active mailbox" in html
+    assert "Reply sent." not in html

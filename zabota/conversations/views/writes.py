@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from zabota.connectors.inbound import InboundAttachment
 from zabota.conversations import actions
 from zabota.conversations.actions.macros import placeholder_values
-from zabota.conversations.models import Conversation, Macro, Status
+from zabota.conversations.models import Conversation, DeliveryStatus, Macro, Status
 from zabota.conversations.views.conversation import (
     CUSTOMER,
     HEADER,
@@ -104,13 +104,18 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     then = str(request.POST.get("then", ""))
     if then not in _REPLY_THEN:
         raise InvalidInput(_("Unknown status “%(status)s”.") % {"status": then[:30]}, field="then")
-    actions.reply(
+    sent = actions.reply(
         conversation=conversation,
         text=_text(request),
         attachments=_uploads(request),
         set_status=_REPLY_THEN[then],
         by=actor_of(request),
     )
+    sent.refresh_from_db(fields=["delivery_status", "delivery_error"])
+    if sent.delivery_status == DeliveryStatus.FAILED:
+        # Saved in the conversation but not delivered (e.g. no mailbox): say so instead of "sent".
+        notice = _("The reply is saved in the conversation. %(error)s") % {"error": sent.delivery_error}
+        return render_update(request, number, message=notice, parts=_ALL)
     return render_update(request, number, message=_("Reply sent."), parts=_ALL)
 
 
