@@ -284,7 +284,7 @@ def imap_settings(mailbox: Mailbox) -> imap.ImapSettings:
         username=mailbox.imap_username,
         password=mailbox.imap_password,
         folder=mailbox.imap_folder or "INBOX",
-        timeout=float(getattr(settings, "ZABOTA_IMAP_TIMEOUT_SECONDS", imap.DEFAULT_TIMEOUT)),
+        timeout=float(settings.ZABOTA_IMAP_TIMEOUT_SECONDS),
     )
 
 

@@ -28,7 +28,7 @@ BATCH_SIZE = 200
 
 
 def stuck_after() -> timedelta:
-    return timedelta(minutes=float(getattr(settings, "ZABOTA_INBOUND_RETRY_AFTER_MINUTES", 5)))
+    return timedelta(minutes=float(settings.ZABOTA_INBOUND_RETRY_AFTER_MINUTES))
 
 
 def retry_stuck_inbound(*, now: datetime | None = None, limit: int = 2000) -> int:

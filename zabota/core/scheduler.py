@@ -68,7 +68,7 @@ def register_job(name: str, task: Any, *, every: timedelta | None = None, cron: 
 
 
 def lease_seconds() -> float:
-    return float(getattr(settings, "ZABOTA_SCHEDULER_LEASE_SECONDS", 30))
+    return float(settings.ZABOTA_SCHEDULER_LEASE_SECONDS)
 
 
 # --- due times (pure) ------------------------------------------------------------------------------

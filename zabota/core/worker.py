@@ -32,16 +32,16 @@ class WorkerLost(Exception):
 
 
 def heartbeat_seconds() -> float:
-    return float(getattr(settings, "ZABOTA_WORKER_HEARTBEAT_SECONDS", 5))
+    return float(settings.ZABOTA_WORKER_HEARTBEAT_SECONDS)
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "ZABOTA_WORKER_STALE_SECONDS", 60))
+    return float(settings.ZABOTA_WORKER_STALE_SECONDS)
 
 
 def max_claims() -> int:
     """How many workers may die on one task before it is failed instead of run again."""
-    return int(getattr(settings, "ZABOTA_WORKER_MAX_CLAIMS", 3))
+    return int(settings.ZABOTA_WORKER_MAX_CLAIMS)
 
 
 def new_worker_id() -> str:

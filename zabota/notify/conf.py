@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from zabota.notify.telegram import DEFAULT_API_URL
 from zabota.stores.models import Store
 
 
@@ -16,16 +15,16 @@ def bot_token(store: Store) -> str:
 
 
 def telegram_api_url() -> str:
-    return str(getattr(settings, "ZABOTA_TELEGRAM_API_URL", DEFAULT_API_URL))
+    return str(settings.ZABOTA_TELEGRAM_API_URL)
 
 
 def telegram_timeout() -> float:
-    return float(getattr(settings, "ZABOTA_TELEGRAM_TIMEOUT_SECONDS", 10))
+    return float(settings.ZABOTA_TELEGRAM_TIMEOUT_SECONDS)
 
 
 def absolute_url(url: str) -> str:
     """Links in emails and Telegram messages need the site's address in front of a path."""
     if not url.startswith("/"):
         return url
-    base = str(getattr(settings, "ZABOTA_BASE_URL", "")).rstrip("/")
+    base = str(settings.ZABOTA_BASE_URL).rstrip("/")
     return base + url if base else ""
