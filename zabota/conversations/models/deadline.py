@@ -37,13 +37,6 @@ class DeadlineQuerySet(models.QuerySet["Deadline"]):
     def for_store(self, store: Store | int) -> DeadlineQuerySet:
         return self.filter(store=store)
 
-    def running(self) -> DeadlineQuerySet:
-        return self.filter(state__in=RUNNING_STATES)
-
-    def due_for_check(self, now: object) -> DeadlineQuerySet:
-        """Rows whose next step (warning, breach, admin escalation) has come: what the sweep handles."""
-        return self.filter(next_check_at__lte=now)
-
 
 class Deadline(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
