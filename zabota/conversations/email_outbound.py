@@ -30,20 +30,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from zabota.connectors.email import smtp
-from zabota.connectors.email.compose import (
-    OutboundAttachment,
-    OutboundEmail,
-    compose,
-    domain_of,
-    make_message_id,
-    reply_subject,
-    thread_references,
-)
-from zabota.connectors.email.tokens import make_token, reply_address
+from zabota.connectors.email.compose import compose, domain_of, make_message_id
 from zabota.connectors.models import Mailbox
+from zabota.conversations._email_outbound_compose import THREAD_LOOKBACK as _THREAD_LOOKBACK
+from zabota.conversations._email_outbound_compose import outbound as _outbound
+from zabota.conversations._email_outbound_compose import recipient as _recipient
 from zabota.conversations.actions._common import check_can_work, record_event
 from zabota.conversations.models import (
-    AuthorKind,
     Channel,
     Conversation,
     DeliveryStatus,
@@ -54,7 +47,6 @@ from zabota.conversations.models import (
 from zabota.core import realtime
 from zabota.core.errors import InvalidInput
 from zabota.core.reliable import reliable_task
-from zabota.customers.models import Identity
 from zabota.stores.actors import Actor
 from zabota.stores.models import Store
 
@@ -65,7 +57,6 @@ __all__ = ["MAX_ATTEMPTS", "mailbox_for", "mark_bounced", "queue_email", "retry_
 MAX_ATTEMPTS = 8
 CLAIM_LEASE = timedelta(minutes=5)
 _MAX_ERROR = 2000
-_THREAD_LOOKBACK = 50
 SYSTEM = Actor.system("email")
 
 
@@ -198,92 +189,6 @@ def _mailbox_of(message: Message, conversation: Conversation) -> Mailbox | None:
     usable = Mailbox.objects.for_store(message.store_id).active().exclude(smtp_host="")
     mailbox = usable.filter(pk=mailbox_id).first() if isinstance(mailbox_id, int) else None
     return mailbox or mailbox_for(conversation)
-
-
-def _recipient(conversation: Conversation) -> tuple[str, str] | None:
-    """(name, address): the Reply-To / From the customer's last email gave, else their email identity."""
-    name = conversation.customer.display_name
-    metas = (
-        Message.objects.for_store(conversation.store_id)
-        .filter(conversation=conversation, direction=Direction.INBOUND)
-        .order_by("-created_at", "-id")
-        .values_list("meta", flat=True)[:_THREAD_LOOKBACK]
-    )
-    for meta in metas:
-        if isinstance(meta, dict):
-            address = meta.get("reply_to") or meta.get("from")
-            if isinstance(address, str) and "@" in address:
-                return name, address
-    identity = (
-        Identity.objects.filter(
-            store_id=conversation.store_id, customer_id=conversation.customer_id, kind="email"
-        )
-        .order_by("-updated_at", "-id")
-        .first()
-    )
-    return (name, identity.value) if identity is not None else None
-
-
-def _thread_ids(message: Message, conversation: Conversation) -> tuple[str, str]:
-    """(In-Reply-To, References): the customer's last email and the thread's Message-IDs before this reply."""
-    rows = list(
-        Message.objects.for_store(message.store_id)
-        .filter(conversation=conversation, channel=Channel.EMAIL)
-        .exclude(pk=message.pk)
-        .exclude(direction=Direction.NOTE)
-        .filter(created_at__lte=message.created_at)
-        .order_by("created_at", "id")
-        .values_list("direction", "external_id", "meta")
-    )
-    ids: list[str] = []
-    in_reply_to = ""
-    for direction, external_id, meta in rows:
-        message_id = meta.get("message_id") if isinstance(meta, dict) else None
-        value = message_id if isinstance(message_id, str) and message_id else external_id
-        if value:
-            ids.append(value)
-            if direction == Direction.INBOUND:
-                in_reply_to = value
-    return in_reply_to, " ".join(thread_references(ids))
-
-
-def _outbound(
-    message: Message, conversation: Conversation, mailbox: Mailbox, recipient: tuple[str, str]
-) -> OutboundEmail:
-    agent = message.author_agent
-    in_reply_to, references = _thread_ids(message, conversation)
-    token = make_token(store_id=conversation.store_id, conversation_id=conversation.pk)
-    attachments = []
-    for item in message.attachments.all():
-        with item.file.open("rb") as handle:
-            content = handle.read()
-        attachments.append(
-            OutboundAttachment(
-                filename=item.filename,
-                content_type=item.content_type,
-                content=content,
-                inline_cid=item.inline_cid,
-            )
-        )
-    return OutboundEmail(
-        from_address=mailbox.address,
-        from_name=(agent.display_name if agent is not None else "")
-        or mailbox.from_name
-        or conversation.store.name,
-        to_name=recipient[0],
-        to_address=recipient[1],
-        subject=reply_subject(conversation.subject, conversation.number),
-        text=message.text,
-        html=message.html,
-        signature=agent.signature if agent is not None else "",
-        message_id=message.external_id,
-        reply_to=reply_address(mailbox.address, token),
-        in_reply_to=in_reply_to,
-        references=references.split(),
-        attachments=attachments,
-        date=message.created_at,
-        automatic=message.author_kind in {AuthorKind.BOT, AuthorKind.SYSTEM},
-    )
 
 
 def _settle(message: Message, result: smtp.SendResult, *, attempt: int, claimed_at: datetime) -> str:

@@ -18,19 +18,27 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, F, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from zabota.conversations._sweep_directory import Directory as Directory
+from zabota.conversations._sweep_transitions import (
+    SweepResult as SweepResult,
+)
+from zabota.conversations._sweep_transitions import (
+    _advance,
+    _escalate,
+    _load_policies,
+    _running_literally,
+    _Step,
+)
 from zabota.conversations.models import (
     Conversation,
     ConversationEvent,
@@ -41,14 +49,13 @@ from zabota.conversations.models import (
     Priority,
 )
 from zabota.conversations.models.conversation import PRIORITY_RANK
-from zabota.conversations.models.deadline import RUNNING_STATES
 from zabota.core import realtime
 from zabota.core.errors import DomainError
 from zabota.core.reliable import reliable_task
 from zabota.notify.actions import notify
 from zabota.sla.models import Policy
 from zabota.stores.actors import Actor
-from zabota.stores.models import Agent, Presence, Role, Store, Tier
+from zabota.stores.models import Agent, Tier
 from zabota.webhooks.actions import Data, emit_many, subscriptions_by_event
 
 logger = logging.getLogger(__name__)
@@ -58,84 +65,8 @@ SWEEP_EVERY = timedelta(seconds=15)
 SYSTEM = Actor.system("sla")
 
 
-# ----------------------------------------------------------------------------- who hears about it
-
-
-@dataclass
-class Directory:
-    """The active agents of one store with their role, presence and teams: loaded once per sweep."""
-
-    store_id: int
-    locale: str = "ru"
-    roles: dict[int, str] = field(default_factory=dict)
-    online_ids: set[int] = field(default_factory=set)
-    teams: dict[int, set[int]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, store_id: int) -> Directory:
-        locale = Store.objects.filter(pk=store_id).values_list("locale", flat=True).first() or "ru"
-        directory = cls(store_id=store_id, locale=locale)
-        for agent_id, role, presence in (
-            Agent.objects.for_store(store_id).active().values_list("id", "role", "presence")
-        ):
-            directory.roles[agent_id] = role
-            if presence == Presence.ONLINE:
-                directory.online_ids.add(agent_id)
-        memberships = Agent.teams.through.objects.filter(agent_id__in=list(directory.roles)).values_list(
-            "team_id", "agent_id"
-        )
-        for team_id, agent_id in memberships:
-            directory.teams.setdefault(team_id, set()).add(agent_id)
-        return directory
-
-    def _with_role(self, role: str, among: Iterable[int] | None = None) -> list[int]:
-        ids = self.roles if among is None else among
-        return sorted(i for i in ids if self.roles.get(i) == role)
-
-    def admins(self) -> list[int]:
-        return self._with_role(Role.ADMIN)
-
-    def leads(self, team_id: int | None) -> list[int]:
-        """Leads of the team, else every lead of the store, else the admins: somebody must hear."""
-        if team_id is not None:
-            in_team = self._with_role(Role.LEAD, self.teams.get(team_id, ()))
-            if in_team:
-                return in_team
-        return self._with_role(Role.LEAD) or self.admins()
-
-    def first_line(self, assignee_id: int | None, team_id: int | None) -> list[int]:
-        """The assignee; unassigned: the team's agents; no team: the online agents; nobody: the leads."""
-        if assignee_id is not None and assignee_id in self.roles:
-            return [assignee_id]
-        if team_id is not None and self.teams.get(team_id):
-            return sorted(self.teams[team_id])
-        return sorted(self.online_ids) or self.leads(team_id)
-
-
 # ----------------------------------------------------------------------------- the sweep
-
-
-@dataclass
-class SweepResult:
-    checked: int = 0
-    warned: int = 0
-    breached: int = 0
-    escalated: int = 0
-    queued: int = 0
-    actions: int = 0
-    rescheduled: int = 0
-    more: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class _Step:
-    """One transition the sweep won: the row, its new state and what to tell."""
-
-    row: Deadline
-    step: str  # "warned" | "breached" | "escalated"
+# (who hears about it: ``_sweep_directory``; the transitions themselves: ``_sweep_transitions``)
 
 
 def conversation_url(number: int) -> str:
@@ -193,92 +124,6 @@ def sweep_deadlines(now: datetime | None = None, *, limit: int = 20_000, chunk: 
             if len(rows) < size:
                 break
     return result
-
-
-def _running_literally() -> RawSQL:
-    """``state IN ('active', 'warned')`` written out: SQLite uses the partial index ``deadline_next_check``
-    only when the query repeats its predicate literally (Django binds ``state__in`` as parameters)."""
-    states = ", ".join(f"'{s.value}'" for s in RUNNING_STATES)
-    return RawSQL(f'"{Deadline._meta.db_table}"."state" IN ({states})', [], output_field=BooleanField())  # noqa: S611
-
-
-def _load_policies(cache: dict[int, Policy | None], rows: list[Deadline]) -> None:
-    wanted = {r.policy_id for r in rows if r.policy_id is not None and r.policy_id not in cache}
-    if not wanted:
-        return
-    found = Policy.objects.filter(pk__in=wanted).in_bulk()
-    for policy_id in wanted:
-        cache[policy_id] = found.get(policy_id)
-
-
-def _admin_delay(policy: Policy | None) -> int | None:
-    return policy.escalate_admin_after_minutes if policy is not None else None
-
-
-def _advance(
-    rows: list[Deadline], now: datetime, policies: dict[int, Policy | None], result: SweepResult
-) -> list[_Step]:
-    """Move running rows forward with UPDATEs conditioned on their old state; return what moved."""
-    groups: dict[tuple[str, str, int | None], list[Deadline]] = defaultdict(list)
-    stale: list[Deadline] = []
-    for row in rows:
-        if row.due_at is not None and now >= row.due_at:
-            delay = _admin_delay(policies.get(row.policy_id)) if row.policy_id is not None else None
-            groups[(row.state, DeadlineState.BREACHED, delay)].append(row)
-        elif row.state == DeadlineState.ACTIVE and row.warn_at is not None and now >= row.warn_at:
-            groups[(row.state, DeadlineState.WARNED, None)].append(row)
-        else:
-            stale.append(row)
-    steps: list[_Step] = []
-    for (old, new, delay), members in groups.items():
-        if new == DeadlineState.WARNED:
-            changes: dict[str, Any] = {"state": new, "warned_at": now, "next_check_at": F("due_at")}
-        else:
-            escalate_at = now + timedelta(minutes=delay) if delay else None
-            changes = {"state": new, "breached_at": now, "next_check_at": escalate_at}
-        won = _conditional_update(members, old, changes)
-        for row in won:
-            row.state = new
-            steps.append(_Step(row=row, step=str(new)))
-        if new == DeadlineState.WARNED:
-            result.warned += len(won)
-        else:
-            result.breached += len(won)
-    for row in stale:
-        # next_check_at ran ahead of the row's times (a recompute in between): point it at the next one.
-        warns = row.state == DeadlineState.ACTIVE and row.warn_at is not None
-        expected = row.warn_at if warns else row.due_at
-        Deadline.objects.filter(pk=row.pk, state=row.state).update(next_check_at=expected)
-        result.rescheduled += 1
-    return steps
-
-
-def _conditional_update(members: list[Deadline], old: str, changes: dict[str, Any]) -> list[Deadline]:
-    """UPDATE … WHERE id IN (…) AND state = old: only rows still in ``old`` move.
-
-    The chunk's rows are locked, so normally every row moves. If not (a row changed between the read and
-    the write), the winners are the rows stamped with this sweep's exact time.
-    """
-    ids = [r.pk for r in members]
-    if Deadline.objects.filter(pk__in=ids, state=old).update(**changes) == len(ids):
-        return members
-    stamp = "warned_at" if changes["state"] == DeadlineState.WARNED else "breached_at"
-    moved = set(
-        Deadline.objects.filter(pk__in=ids, state=changes["state"], **{stamp: changes[stamp]}).values_list(
-            "pk", flat=True
-        )
-    )
-    return [r for r in members if r.pk in moved]
-
-
-def _escalate(rows: list[Deadline], now: datetime, result: SweepResult) -> list[_Step]:
-    """Breached rows whose admin-escalation time has come: clear the check, then tell the admins."""
-    ids = [r.pk for r in rows]
-    Deadline.objects.filter(pk__in=ids, state=DeadlineState.BREACHED, next_check_at__lte=now).update(
-        next_check_at=None
-    )
-    result.escalated += len(rows)
-    return [_Step(row=row, step="escalated") for row in rows]
 
 
 def _announce(
